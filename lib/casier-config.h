@@ -4,9 +4,15 @@
  * Each program describes the keys it reads with a table of struct
  * config_key that points into its own (const after load) struct.  All
  * programs share one file: sections that belong to other programs are
- * skipped (the list of known sections is in config.c), but a section
+ * skipped (the list of known sections is in casier-config.c), but a section
  * name nobody knows, or an unknown key or a bad value in a section the
  * program owns, fails start-up with "file:line: reason".
+ *
+ * A program owns every section that appears in its key table, except
+ * through keys marked .shared: those read one key of a section that
+ * another program owns, without validating the rest of that section.
+ * Known sections: database, log, paths, delivery, srs, policy, scan, web,
+ * vacation, archive.
  */
 #ifndef CASIER_CONFIG_H
 #define CASIER_CONFIG_H
@@ -29,7 +35,17 @@ struct config_key {
 	const char *default_value; /* parsed like a file value; NULL = none */
 	long long min, max;	   /* INT/SIZE/DURATION bounds when min < max */
 	bool required;
+	bool shared; /* read from a section this program does not own */
 };
+
+/* Environment variable naming the configuration file. */
+#define CONFIG_ENV "CASIER_CONFIG"
+
+/*
+ * The file to read when no -c option was given: $CASIER_CONFIG when set
+ * and not empty, else CASIER_SYSCONFDIR "/casier.conf".
+ */
+const char *config_default_path(void);
 
 /*
  * Apply defaults, then parse path.  Returns 0 on success; on failure -1

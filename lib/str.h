@@ -40,4 +40,14 @@ int casier_snprintf(char *buf, size_t size, const char *fmt, ...)
 void casier_ascii_lower(char *s);
 bool casier_streq_nocase(const char *a, const char *b);
 
+/*
+ * Length (1-4) of the valid UTF-8 character at s, reading at most n > 0
+ * bytes, or 0 when the bytes there are not valid UTF-8 (RFC 3629: no
+ * overlong forms, no surrogates, nothing above U+10FFFF).  *cp_r gets
+ * the code point when not NULL.
+ */
+size_t casier_utf8_char_len(const char *s, size_t n, unsigned int *cp_r);
+/* Whether the len bytes at s are valid UTF-8 (NUL bytes count as valid). */
+bool casier_utf8_valid(const char *s, size_t len);
+
 #endif
