@@ -49,7 +49,6 @@ struct web_config {
 	char *default_language;		      /* "fr" or "en" */
 	char *templates_dir;		      /* HTML templates (pages) */
 	char *locale_dir;		      /* message catalogs (pages) */
-	char *access_log;		      /* file, or "" = stderr log */
 	char *db_conninfo;		      /* [database] conninfo (shared) */
 };
 
@@ -158,8 +157,14 @@ bool http_route_match(const char *pattern, const char *path, char *buf,
 
 struct http_server;
 
-/* Start the daemons (HTTP and/or HTTPS).  NULL + log line on failure. */
-struct http_server *http_server_start(const struct mgmtd_ctx *ctx);
+/*
+ * Start the daemons (HTTP and/or HTTPS).  cert_pem/key_pem: PEM text
+ * read by main.c before dropping privileges (NULL when https_port is 0).
+ * NULL + log line on failure.
+ */
+struct http_server *http_server_start(const struct mgmtd_ctx *ctx,
+				      const char *cert_pem,
+				      const char *key_pem);
 void http_server_stop(struct http_server **srv);
 
 #endif

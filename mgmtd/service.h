@@ -16,8 +16,9 @@
  * - Every int function returns 0 when res->status is SVC_OK, else -1;
  *   out_r structs are only filled on success (free them with the
  *   matching _free function, which also accepts a zeroed struct).
- * - Units: quotas are given in MiB (quota_mb) and stored in bytes;
- *   usage is reported in bytes (callers show KiB and percent with
+ * - Units: quotas are given and returned in bytes (the API converts
+ *   MiB, the pages KB; 0 = unlimited, at most SVC_QUOTA_MAX); usage is
+ *   reported in bytes (callers show KiB and percent with
  *   svc_usage_kb() / svc_usage_percent_x10()).
  */
 #ifndef CASIER_MGMTD_SERVICE_H
@@ -125,6 +126,7 @@ int svc_auth_admin_id(const struct svc *svc, long long admin_id,
 /* ---- domains --------------------------------------------------------- */
 
 #define SVC_NAME_MAX 253
+#define SVC_QUOTA_MAX (1LL << 50) /* 1 PiB */
 #define SVC_ADDRESS_MAX 320
 #define SVC_USERNAME_MAX 32
 
@@ -149,8 +151,8 @@ struct svc_domain_input {
 	const char *prefix;
 	bool has_max_accounts;
 	long long max_accounts;
-	bool has_default_quota_mb;
-	long long default_quota_mb;
+	bool has_default_quota;
+	long long default_quota_bytes;
 	bool has_contact;
 	const char *contact; /* NULL or "" clears */
 	bool has_active;
@@ -220,8 +222,8 @@ struct svc_account {
 struct svc_account_input {
 	const char *local_part; /* create only */
 	const char *password;	/* create: required; update: NULL = keep */
-	bool has_quota_mb;
-	long long quota_mb; /* create: absent = domain default */
+	bool has_quota;
+	long long quota_bytes; /* create: absent = domain default */
 	bool has_active;
 	bool active;
 	bool has_send_limit;
