@@ -285,9 +285,12 @@ teardown_tmpdir(void)
 {
 	char cmd[128];
 
-	if (tmpdir[0] != '\0' &&
-	    casier_snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmpdir) >= 0)
-		(void)system(cmd);
+	if (tmpdir[0] != '\0') {
+		ck_assert_int_ge(
+		    casier_snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmpdir),
+		    0);
+		ck_assert_int_eq(system(cmd), 0);
+	}
 	tmpdir[0] = '\0';
 }
 
