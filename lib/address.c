@@ -137,6 +137,16 @@ address_ldh_check(const char *domain, const char **error_r)
 	return 0;
 }
 
+static bool
+address_ascii_only(const char *s)
+{
+	for (; *s != '\0'; s++) {
+		if ((unsigned char)*s >= 0x80)
+			return false;
+	}
+	return true;
+}
+
 int
 address_domain_normalize(const char *input, char *out, size_t outsize,
 			 const char **error_r)
@@ -168,6 +178,20 @@ address_domain_normalize(const char *input, char *out, size_t outsize,
 	if (!casier_utf8_valid(input, len)) {
 		*error_r = "domain is not valid UTF-8";
 		return -1;
+	}
+	if (address_ascii_only(input)) {
+		/* Plain ASCII: check it here for precise reasons; libidn2
+		 * below still validates any "xn--" label. */
+		char lower[ADDRESS_INPUT_MAX + 1];
+
+		memcpy(lower, input, len + 1);
+		casier_ascii_lower(lower);
+		if (len > ADDRESS_DOMAIN_MAX) {
+			*error_r = "domain longer than 253 characters";
+			return -1;
+		}
+		if (address_ldh_check(lower, error_r) < 0)
+			return -1;
 	}
 	rc = idn2_to_ascii_8z(input, &ascii,
 			      IDN2_NFC_INPUT | IDN2_NONTRANSITIONAL);

@@ -106,19 +106,6 @@ LOG_DEFINE(log_info, LOG_LEVEL_INFO)
 LOG_DEFINE(log_warning, LOG_LEVEL_WARNING)
 LOG_DEFINE(log_error, LOG_LEVEL_ERROR)
 
-/* Length of the printable UTF-8 character at s, or 0 to replace it. */
-static size_t
-utf8_seq_len(const unsigned char *s, size_t n)
-{
-	unsigned int cp;
-	size_t len = casier_utf8_char_len((const char *)s, n, &cp);
-
-	/* C1 control characters (U+0080..U+009F) are controls too. */
-	if (len > 1 && cp <= 0x9f)
-		return 0;
-	return len;
-}
-
 /*
  * Copy src into dst replacing what must go, stopping before the output
  * would exceed limit bytes.  Returns the number of input bytes consumed;
@@ -131,14 +118,19 @@ sanitize_copy(char *dst, size_t limit, const unsigned char *src, size_t len,
 	size_t i = 0, o = 0, n;
 
 	while (i < len) {
-		n = utf8_seq_len(src + i, len - i);
-		if (n == 0 || (n == 1 && (src[i] < 0x20 || src[i] == 0x7f))) {
+		unsigned int cp = 0;
+
+		n = casier_utf8_char_len((const char *)src + i, len - i, &cp);
+		/* Invalid bytes one by one; a control character (C0, DEL,
+		 * C1) as a whole: each becomes one '?'. */
+		if (n == 0 || cp < 0x20 || cp == 0x7f ||
+		    (cp >= 0x80 && cp <= 0x9f)) {
 			if (o + 1 > limit)
 				break;
 			if (dst != NULL)
 				dst[o] = '?';
 			o++;
-			i++;
+			i += n == 0 ? 1 : n;
 			continue;
 		}
 		if (o + n > limit)
@@ -160,7 +152,7 @@ log_sanitize(char *dst, size_t dstsize, const char *src, size_t len)
 
 	if (dstsize == 0)
 		return dst;
-	/* Does everything fit?  (Output length equals input length.) */
+	/* Does everything fit? */
 	used = sanitize_copy(dst, dstsize - 1, in, len, &outlen);
 	if (used < len) {
 		/* No: keep what fits before a "..." marker. */

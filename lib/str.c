@@ -46,9 +46,9 @@ str_reserve(struct str *s, size_t n)
 	char *p;
 
 	/* s->len <= s->max, so max - len cannot wrap. */
-	if (n > s->max - s->len)
+	if (n > s->max - s->len || s->len + n == SIZE_MAX)
 		return -1;
-	need = s->len + n + 1; /* <= max + 1; max < SIZE_MAX by the check */
+	need = s->len + n + 1; /* cannot wrap: len + n < SIZE_MAX */
 	if (need <= s->cap)
 		return 0;
 	newcap = s->cap < 64 ? 64 : s->cap;
@@ -59,7 +59,8 @@ str_reserve(struct str *s, size_t n)
 		}
 		newcap *= 2;
 	}
-	if (newcap > s->max + 1 && need <= s->max + 1)
+	/* Never allocate past max + 1; need <= max + 1 still fits. */
+	if (s->max < SIZE_MAX && newcap > s->max + 1)
 		newcap = s->max + 1;
 	p = realloc(s->data, newcap);
 	if (p == NULL)
@@ -72,7 +73,7 @@ str_reserve(struct str *s, size_t n)
 int
 str_append_mem(struct str *s, const void *mem, size_t n)
 {
-	if (s->max == SIZE_MAX || str_reserve(s, n) < 0)
+	if (str_reserve(s, n) < 0)
 		return -1;
 	if (n > 0)
 		memcpy(s->data + s->len, mem, n);
@@ -106,7 +107,7 @@ str_vappendf(struct str *s, const char *fmt, va_list ap)
 	if (ret < 0)
 		return -1;
 	n = (size_t)ret;
-	if (s->max == SIZE_MAX || str_reserve(s, n) < 0)
+	if (str_reserve(s, n) < 0)
 		return -1;
 	/* str_reserve guaranteed len + n + 1 <= cap. */
 	ret = vsnprintf(s->data + s->len, s->cap - s->len, fmt, ap);
