@@ -20,6 +20,7 @@
 #define CASIER_MGMTD_HTTP_H
 
 #include "casier.h"
+#include "service.h"
 #include "str.h"
 
 #include <stdint.h>
@@ -49,7 +50,8 @@ struct web_config {
 	char *default_language;		      /* "fr" or "en" */
 	char *templates_dir;		      /* HTML templates (pages) */
 	char *locale_dir;		      /* message catalogs (pages) */
-	char *db_conninfo;		      /* [database] conninfo (shared) */
+	char *auth_flush_command; /* argv (space-separated) + usernames */
+	char *db_conninfo;	  /* [database] conninfo (shared) */
 };
 
 /* Everything a handler may use; created once by main.c, read-only after. */
@@ -57,6 +59,7 @@ struct mgmtd_ctx {
 	const struct web_config *cfg;
 	struct db_pool *db;
 	const struct wordlist *words;
+	struct svc svc; /* the service layer: &req->ctx->svc */
 	void *pages; /* owned by pages_init()/pages_deinit() */
 };
 

@@ -35,6 +35,11 @@ struct wordlist;
 struct svc {
 	struct db_pool *db;
 	const struct wordlist *words;
+	/* Run after an account is deleted, deactivated or gets a new
+	 * password, with the usernames appended, so Dovecot forgets cached
+	 * logins ("doveadm -c FILE auth cache flush"); NULL = none.  It
+	 * runs without a shell, as the daemon's user. */
+	const char *auth_flush_command;
 };
 
 /* Who acts.  Built by svc_auth_*(); never trust one built elsewhere. */
