@@ -416,6 +416,26 @@ config_set(const struct config_key *key, void *target, const char *value,
 		*(long long *)field = v;
 		return 0;
 	}
+	case CONFIG_ENUM: {
+		struct str names;
+
+		for (int i = 0; key->choices != NULL && key->choices[i] != NULL;
+		     i++) {
+			if (strcmp(value, key->choices[i]) == 0) {
+				*(int *)field = i;
+				return 0;
+			}
+		}
+		str_init(&names, reasonsize);
+		for (int i = 0; key->choices != NULL && key->choices[i] != NULL;
+		     i++)
+			(void)str_appendf(&names, "%s%s", i > 0 ? ", " : "",
+					  key->choices[i]);
+		(void)casier_snprintf(reason, reasonsize, "expected one of: %s",
+				      names.data != NULL ? names.data : "");
+		str_free(&names);
+		return -1;
+	}
 	}
 	(void)casier_snprintf(reason, reasonsize, "internal: bad key type");
 	return -1;

@@ -25,6 +25,7 @@ enum config_type {
 	CONFIG_BOOL,	 /* bool: yes/no/true/false/1/0/on/off */
 	CONFIG_SIZE,	 /* unsigned long long bytes: 10M, 4.7G (1024-based), 512k */
 	CONFIG_DURATION, /* long long seconds: 30s, 5m, 2h, 3d, plain = seconds */
+	CONFIG_ENUM,	 /* int: index of the value in .choices */
 };
 
 struct config_key {
@@ -36,6 +37,7 @@ struct config_key {
 	long long min, max;	   /* INT/SIZE/DURATION bounds when min < max */
 	bool required;
 	bool shared; /* read from a section this program does not own */
+	const char *const *choices; /* CONFIG_ENUM: NULL-terminated names */
 };
 
 /* Environment variable naming the configuration file. */

@@ -22,7 +22,10 @@ struct test_cfg {
 	unsigned long long max_size;
 	long long timeout;
 	char *mail_root;
+	int color;
 };
+
+static const char *const colors[] = {"red", "green", "blue", NULL};
 
 static const struct config_key test_keys[] = {
     {.section = "database",
@@ -59,6 +62,12 @@ static const struct config_key test_keys[] = {
      .default_value = "5m",
      .min = 1,
      .max = 86400},
+    {.section = "log",
+     .name = "color",
+     .type = CONFIG_ENUM,
+     .offset = offsetof(struct test_cfg, color),
+     .default_value = "green",
+     .choices = colors},
     {.section = "paths",
      .name = "mail_root",
      .type = CONFIG_STRING,
@@ -107,6 +116,7 @@ START_TEST(test_values_and_defaults)
 			      "; another comment\n"
 			      "[log]\n"
 			      "syslog = Yes\n"
+			      "color = blue\n"
 			      "[delivery]\n"
 			      "max_size = 4.7G\n"
 			      "[web]\n"
@@ -124,6 +134,7 @@ START_TEST(test_values_and_defaults)
 	ck_assert_uint_eq(cfg.max_size, 5046586572ULL);
 	ck_assert_int_eq(cfg.timeout, 300);
 	ck_assert_str_eq(cfg.mail_root, "/srv/mail");
+	ck_assert_int_eq(cfg.color, 2); /* "blue" */
 	config_free(test_keys, CASIER_ARRAY_LEN(test_keys), &cfg);
 	ck_assert_ptr_null(cfg.conninfo);
 	ck_assert_ptr_null(cfg.level);
@@ -265,6 +276,10 @@ static const struct error_case {
      .content = "[database]\nconninfo = x\npool_size = 4x\n",
      .line = 3,
      .reason = "[database] pool_size: expected an integer"},
+    {.name = "bad enum",
+     .content = "[database]\nconninfo = x\n[log]\ncolor = Red\n",
+     .line = 4,
+     .reason = "[log] color: expected one of: red, green, blue"},
     {.name = "bad bool",
      .content = "[database]\nconninfo = x\n[log]\nsyslog = maybe\n",
      .line = 4,
