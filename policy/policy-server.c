@@ -86,6 +86,15 @@ policy_outcome_name(enum policy_outcome out)
 	return "?";
 }
 
+/* An attribute value, sanitised and capped, for a log line. */
+static void
+policy_log_value(char *dst, size_t size, const char *v)
+{
+	if (v == NULL)
+		v = "";
+	(void)log_sanitize(dst, size, v, strnlen(v, size));
+}
+
 static void
 policy_log_decision(const struct policy_conn *c, enum policy_outcome out,
 		    const char *action)
@@ -97,11 +106,11 @@ policy_log_decision(const struct policy_conn *c, enum policy_outcome out,
 	v = policy_request_get(req, "sasl_username");
 	if (v == NULL || *v == '\0')
 		v = policy_request_get(req, "client_address");
-	(void)log_sanitize(who, sizeof(who), v != NULL ? v : "", 120);
-	v = policy_request_get(req, "recipient");
-	(void)log_sanitize(rcpt, sizeof(rcpt), v != NULL ? v : "", 120);
-	v = policy_request_get(req, "protocol_state");
-	(void)log_sanitize(state, sizeof(state), v != NULL ? v : "", 24);
+	policy_log_value(who, sizeof(who), v);
+	policy_log_value(rcpt, sizeof(rcpt),
+			 policy_request_get(req, "recipient"));
+	policy_log_value(state, sizeof(state),
+			 policy_request_get(req, "protocol_state"));
 	if (out == POLICY_OUT_OK || out == POLICY_OUT_HOSTED)
 		log_debug("conn %lu: %s %s rcpt=%s: %s", c->id, state, who,
 			  rcpt, policy_outcome_name(out));

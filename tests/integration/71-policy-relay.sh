@@ -1,0 +1,86 @@
+#!/bin/bash
+# 71-policy-relay.sh - no open relay, and relay clients (issue 6, DESIGN
+# section 7), against the real inbound smtpd (+25) and casier-policyd:
+#   - an unauthenticated client sending to an outside domain is refused;
+#   - a relay client (127.0.0.2/32 and an IPv6 network, one sender
+#     domain) relays to the catcher from 127.0.0.2 with its sender domain;
+#   - the same address with another sender domain is refused, and the
+#     sender domain from another address (127.0.0.3) is refused;
+#   - an inactive relay client relays nothing;
+#   - mail to hosted domains from anywhere is still accepted;
+#   - the per-day/per-month report counts exactly the relayed messages.
+# Needs run/stack.env in the environment.  Prints PASS:/FAIL: lines.
+set -u
+: "${CASIER_PGHOST:?source run/stack.env}"
+. "$(dirname "$0")/70-policy-lib.inc"
+
+tag=rel$$
+app=app$$.example.org
+dom=rl$$.example.com
+pfx=rl$(printf '%05d' $(($$ % 100000)) | tr 0-9 a-j)
+hash=$(doveadm pw -s ARGON2ID -p 'Tr4vel-Blue-92')
+cid=$(sql "INSERT INTO relay_client (name, entity, kind) VALUES ('app-$tag', 'Entity $tag', 'application') RETURNING id")
+sql "INSERT INTO relay_client_network VALUES ($cid, '127.0.0.2/32'), ($cid, '2001:db8:$(printf %x $(($$ % 65536)))::/48');
+     INSERT INTO relay_client_sender_domain VALUES ($cid, '$app');
+     INSERT INTO relay_client_contact (relay_client_id, name, email, role)
+       VALUES ($cid, 'Resp', 'resp@$app', 'responsible'), ($cid, 'Mgr', 'mgr@$app', 'manager');
+     INSERT INTO domain (name, prefix, max_accounts, default_quota_bytes) VALUES ('$dom', '$pfx', 5, 10485760);
+     SELECT account_create('$dom', 'inbox', '$hash', NULL);" >/dev/null
+inbox=$(sql "SELECT username FROM account a JOIN domain d ON d.id = a.domain_id WHERE d.name = '$dom'")
+
+out=$(smtp_in "someone@elsewhere.example" "x.$tag@test.example" "$tag-open")
+if [ $? -ne 0 ] && echo "$out" | grep -q '554 5.7.1'; then
+	pass "unauthenticated client to an outside domain is refused (no open relay)"
+else
+	fail "open relay" "$(echo "$out" | grep -E '^ *<' | tail -n 3)"
+fi
+out=$(smtp_in "app@$app" "x.$tag@test.example" "$tag-wrongip" 127.0.0.3)
+if [ $? -ne 0 ] && echo "$out" | grep -q '554 5.7.1'; then
+	pass "an allowed sender domain from another address is refused"
+else
+	fail "wrong address" "$(echo "$out" | grep -E '^ *<' | tail -n 3)"
+fi
+out=$(smtp_in "app@$app" "y.$tag@test.example" "$tag-relayed" 127.0.0.2)
+if [ $? -eq 0 ] && wait_catcher "$tag-relayed"; then
+	pass "relay client 127.0.0.2 with its sender domain is relayed to the catcher"
+else
+	fail "relay client" "$(echo "$out" | grep -E '^ *<' | tail -n 3)"
+fi
+out=$(smtp_in "app@other$$.example.org" "z.$tag@test.example" "$tag-othersender" 127.0.0.2)
+if [ $? -ne 0 ] && echo "$out" | grep -q '554 5.7.1'; then
+	pass "relay client address with another sender domain is refused"
+else
+	fail "other sender domain" "$(echo "$out" | grep -E '^ *<' | tail -n 3)"
+fi
+out=$(smtp_in "anyone@elsewhere.example" "inbox@$dom" "$tag-inbound")
+if [ $? -eq 0 ] && wait_mailbox "$dom" "$inbox" "$tag-inbound"; then
+	pass "mail to a hosted domain from an unauthorised client is still delivered"
+else
+	fail "inbound" "$(echo "$out" | grep -E '^ *<' | tail -n 3)"
+fi
+# A second relayed message with two outside recipients.
+out=$(swaks --server "$CASIER_HOST" --port "$CASIER_SMTP_PORT" --local-interface 127.0.0.2 \
+	--from "app@$app" --to "a.$tag@test.example,b.$tag@test.example" \
+	--header "Subject: $tag-two" --timeout 30 2>&1)
+[ $? -eq 0 ] && wait_catcher "$tag-two" && pass "a relayed message with two recipients" ||
+	fail "two recipients" "$(echo "$out" | grep -E '^ *<' | tail -n 3)"
+
+sql "UPDATE relay_client SET active = false WHERE id = $cid" >/dev/null
+out=$(smtp_in "app@$app" "w.$tag@test.example" "$tag-inactive" 127.0.0.2)
+if [ $? -ne 0 ] && echo "$out" | grep -q '554 5.7.1'; then
+	pass "an inactive relay client relays nothing"
+else
+	fail "inactive" "$(echo "$out" | grep -E '^ *<' | tail -n 3)"
+fi
+
+# Reports: 2 messages, 3 recipients today and this month.
+rep=$(sql "SELECT messages, recipients FROM relay_daily WHERE relay_client_id = $cid AND day = current_date")
+[ "$rep" = "2|3" ] && pass "daily relay report: 2 messages, 3 recipients" || fail "daily report" "got '$rep', want 2|3"
+rep=$(sql "SELECT messages, recipients FROM relay_monthly WHERE relay_client_id = $cid AND month = date_trunc('month', current_date)::date")
+[ "$rep" = "2|3" ] && pass "monthly relay report matches" || fail "monthly report" "got '$rep'"
+# Month-over-month trend against a seeded previous month of 4 messages.
+sql "INSERT INTO relay_daily (relay_client_id, day, messages, recipients)
+     VALUES ($cid, (date_trunc('month', current_date) - interval '1 day')::date, 4, 4)" >/dev/null
+rep=$(sql "SELECT trend_percent FROM relay_monthly WHERE relay_client_id = $cid AND month = date_trunc('month', current_date)::date")
+[ "$rep" = "-50.0" ] && pass "month-over-month trend (2 vs 4 = -50.0%)" || fail "trend" "got '$rep'"
+finish
