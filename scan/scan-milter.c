@@ -156,15 +156,21 @@ scan_envfrom(SMFICTX *ctx, char **argv)
 	if (s == NULL)
 		return SMFIS_TEMPFAIL;
 	session_message_reset(s);
-	log_sanitize(s->sender, sizeof(s->sender), from, strlen(from));
+	/* Postfix passes the address with its angle brackets. */
+	if (from[0] == '<' && from[strlen(from) - 1] == '>' &&
+	    strlen(from) >= 2)
+		log_sanitize(s->sender, sizeof(s->sender), from + 1,
+			     strlen(from) - 2);
+	else
+		log_sanitize(s->sender, sizeof(s->sender), from, strlen(from));
 	/*
 	 * libclamav recognises a mail message by its first header names;
 	 * a Return-Path line (what the final delivery would add) makes
 	 * sure it does, whatever header the client sent first.
 	 */
-	session_append(s, "Return-Path: ", 13);
+	session_append(s, "Return-Path: <", 14);
 	session_append(s, s->sender, strlen(s->sender));
-	session_append(s, "\r\n", 2);
+	session_append(s, ">\r\n", 3);
 	return session_continue(s, SMFIP_NR_MAIL);
 }
 
@@ -262,7 +268,7 @@ scan_eom(SMFICTX *ctx)
 	struct scan_reply reply;
 	const char *queue_id, *auth, *daemon;
 	char detail[160], user[96];
-	unsigned int i;
+	unsigned int i, own_headers;
 
 	if (s == NULL)
 		return SMFIS_TEMPFAIL;
@@ -285,6 +291,7 @@ scan_eom(SMFICTX *ctx)
 		 reply.action == SCAN_ACTION_ACCEPT   ? "accept"
 		 : reply.action == SCAN_ACTION_REJECT ? "reject"
 						      : "tempfail");
+	own_headers = s->own_headers;
 	session_message_reset(s);
 	if (reply.action != SCAN_ACTION_ACCEPT) {
 		if (smfi_setreply(ctx, reply.rcode, reply.xcode, reply.text) !=
@@ -297,7 +304,7 @@ scan_eom(SMFICTX *ctx)
 	if (reply.header[0] != '\0') {
 		/* Only our own verdict may reach the mailbox: remove any
 		 * X-Virus-Scanned the sender put in (index is 1-based). */
-		for (i = s->own_headers; i > 0; i--)
+		for (i = own_headers; i > 0; i--)
 			(void)smfi_chgheader(ctx, SCAN_HEADER_NAME, (int)i,
 					     NULL);
 		if (smfi_addheader(ctx, SCAN_HEADER_NAME, reply.header) !=
