@@ -60,7 +60,7 @@ struct mgmtd_ctx {
 	struct db_pool *db;
 	const struct wordlist *words;
 	struct svc svc; /* the service layer: &req->ctx->svc */
-	void *pages; /* owned by pages_init()/pages_deinit() */
+	void *pages;	/* owned by pages_init()/pages_deinit() */
 };
 
 enum http_method {
@@ -114,9 +114,9 @@ const char *http_request_cookie(const struct http_request *req,
 #define HTTP_MAX_HEADERS 8
 
 struct http_response {
-	unsigned int status;	/* 200 by default */
-	char content_type[96];	/* "text/html; charset=utf-8" by default */
-	struct str body;	/* hard maximum 64 MiB */
+	unsigned int status;   /* 200 by default */
+	char content_type[96]; /* "text/html; charset=utf-8" by default */
+	struct str body;       /* hard maximum 64 MiB */
 	size_t nheaders;
 	char *header_names[HTTP_MAX_HEADERS];
 	char *header_values[HTTP_MAX_HEADERS];

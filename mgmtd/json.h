@@ -23,9 +23,9 @@ int json_body_parse(const char *content_type, const char *body, size_t len,
 		    json_t **obj_r, struct svc_result *res);
 
 enum json_field_type {
-	JSON_FIELD_STRING,	  /* string, 1..JSON_STRING_MAX bytes */
+	JSON_FIELD_STRING, /* string, 1..JSON_STRING_MAX bytes */
 	JSON_FIELD_STRING_OR_NULL,
-	JSON_FIELD_INT,		  /* integer >= 0 */
+	JSON_FIELD_INT, /* integer >= 0 */
 	JSON_FIELD_INT_OR_NULL,
 	JSON_FIELD_BOOL,
 	JSON_FIELD_STRING_ARRAY, /* array of strings, at most 1000 */

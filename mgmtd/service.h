@@ -76,14 +76,14 @@ const char *svc_status_code(enum svc_status status);
 void svc_result_ok(struct svc_result *res);
 void svc_result_set(struct svc_result *res, enum svc_status status,
 		    const char *field, const char *fmt, ...)
-	CASIER_ATTR_PRINTF(4, 5);
+    CASIER_ATTR_PRINTF(4, 5);
 
 /* ---- paging (keyset) ------------------------------------------------- */
 
 #define SVC_LIMIT_DEFAULT 50
-#define SVC_LIMIT_MAX 500
-#define SVC_CURSOR_MAX 400 /* encoded cursor length */
-#define SVC_QUERY_MAX 200  /* search text length */
+#define SVC_LIMIT_MAX	  500
+#define SVC_CURSOR_MAX	  400 /* encoded cursor length */
+#define SVC_QUERY_MAX	  200 /* search text length */
 
 /*
  * A page request.  cursor is an opaque string from a previous answer
@@ -130,9 +130,9 @@ int svc_auth_admin_id(const struct svc *svc, long long admin_id,
 
 /* ---- domains --------------------------------------------------------- */
 
-#define SVC_NAME_MAX 253
-#define SVC_QUOTA_MAX (1LL << 50) /* 1 PiB */
-#define SVC_ADDRESS_MAX 320
+#define SVC_NAME_MAX	 253
+#define SVC_QUOTA_MAX	 (1LL << 50) /* 1 PiB */
+#define SVC_ADDRESS_MAX	 320
 #define SVC_USERNAME_MAX 32
 
 struct svc_domain {
@@ -144,9 +144,9 @@ struct svc_domain {
 	long long default_quota_bytes;
 	char contact[SVC_ADDRESS_MAX + 1]; /* "" = none */
 	bool active;
-	long long send_limit_per_hour; /* -1 = inherit (NULL) */
+	long long send_limit_per_hour;	     /* -1 = inherit (NULL) */
 	char catchall[SVC_USERNAME_MAX + 1]; /* username or "" */
-	char **alias_domains;		      /* NULL-terminated, may be NULL */
+	char **alias_domains;		     /* NULL-terminated, may be NULL */
 	size_t nalias_domains;
 };
 
@@ -243,8 +243,8 @@ struct svc_account_list {
 
 /* The username the next creation in this domain would get (forms). */
 int svc_account_next_username(const struct svc *svc,
-			      const struct svc_identity *id,
-			      const char *domain, char *out, size_t outsize,
+			      const struct svc_identity *id, const char *domain,
+			      char *out, size_t outsize,
 			      struct svc_result *res);
 int svc_account_create(const struct svc *svc, const struct svc_identity *id,
 		       const char *domain, const struct svc_account_input *in,

@@ -1,0 +1,55 @@
+/*
+ * api-routes.c - the route table of the JSON API (docs/api.md).
+ * Read by http.c for every request; static data, no privileges.
+ */
+#include "api.h"
+
+#include "api-handlers.h"
+
+static const struct route routes[] = {
+    {HTTP_POST, "/api/v1/tokens", api_token_login},
+    {HTTP_GET, "/api/v1/tokens", api_token_list},
+    {HTTP_DELETE, "/api/v1/tokens/{id}", api_token_revoke},
+
+    {HTTP_POST, "/api/v1/domains", api_domain_create},
+    {HTTP_GET, "/api/v1/domains", api_domain_list},
+    {HTTP_GET, "/api/v1/domains/{domain}", api_domain_get},
+    {HTTP_PATCH, "/api/v1/domains/{domain}", api_domain_patch},
+    {HTTP_DELETE, "/api/v1/domains/{domain}", api_domain_delete},
+    {HTTP_POST, "/api/v1/domains/{domain}/alias-domains", api_alias_domain_add},
+    {HTTP_DELETE, "/api/v1/domains/{domain}/alias-domains/{name}",
+     api_alias_domain_delete},
+    {HTTP_PUT, "/api/v1/domains/{domain}/catchall", api_catchall_put},
+    {HTTP_DELETE, "/api/v1/domains/{domain}/catchall", api_catchall_delete},
+
+    {HTTP_POST, "/api/v1/domains/{domain}/accounts", api_account_create},
+    {HTTP_GET, "/api/v1/domains/{domain}/accounts", api_account_list},
+    {HTTP_GET, "/api/v1/accounts/{username}", api_account_get},
+    {HTTP_PATCH, "/api/v1/accounts/{username}", api_account_patch},
+    {HTTP_DELETE, "/api/v1/accounts/{username}", api_account_delete},
+    {HTTP_GET, "/api/v1/accounts/{username}/redirect", api_redirect_get},
+    {HTTP_PUT, "/api/v1/accounts/{username}/redirect", api_redirect_put},
+    {HTTP_DELETE, "/api/v1/accounts/{username}/redirect", api_redirect_delete},
+
+    {HTTP_POST, "/api/v1/domains/{domain}/aliases", api_alias_create},
+    {HTTP_GET, "/api/v1/domains/{domain}/aliases", api_alias_list},
+    {HTTP_GET, "/api/v1/aliases/{address}", api_alias_get},
+    {HTTP_PUT, "/api/v1/aliases/{address}", api_alias_put},
+    {HTTP_DELETE, "/api/v1/aliases/{address}", api_alias_delete},
+
+    {HTTP_POST, "/api/v1/admins", api_admin_create},
+    {HTTP_GET, "/api/v1/admins", api_admin_list},
+    {HTTP_GET, "/api/v1/admins/{login}", api_admin_get},
+    {HTTP_PATCH, "/api/v1/admins/{login}", api_admin_patch},
+    {HTTP_DELETE, "/api/v1/admins/{login}", api_admin_delete},
+    {HTTP_POST, "/api/v1/admins/{login}/tokens", api_token_create_for},
+
+    {HTTP_GET, "/api/v1/audit", api_audit_list},
+};
+
+const struct route *
+api_routes(size_t *count_r)
+{
+	*count_r = CASIER_ARRAY_LEN(routes);
+	return routes;
+}
