@@ -18,6 +18,10 @@
 
 #include <errno.h>
 #include <jansson.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <time.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -29,6 +33,10 @@
 #define TOKEN_RANDOM_BYTES 32
 #define QUOTA_MB_MAX	   16777216LL /* 16 TiB, well inside bigint bytes */
 #define MAX_ACCOUNTS_MAX   10000000LL
+#define FLUSH_ARGS_MAX	   64
+#define FLUSH_TIMEOUT_MS   10000
+
+extern char **environ;
 
 /* ---- small helpers ---------------------------------------------------- */
 
@@ -754,6 +762,79 @@ admin_cmd_account_add(struct admin_ctx *ctx, int argc, char **argv)
 	return rc;
 }
 
+/*
+ * After a committed change of an account: flush Dovecot's auth cache for
+ * every login form of the account (SQL dovecot_login_forms(), so the
+ * address and alias-domain forms go too) by running [web]
+ * auth_flush_command with the forms appended.  The change is already
+ * made, so trouble here is a warning: the cache TTL bounds the window.
+ */
+static void
+account_flush_auth_cache(struct admin_ctx *ctx, const char *username)
+{
+	const char *cmd = ctx->cfg->auth_flush_command;
+	const char *params[] = {username};
+	char *argv[FLUSH_ARGS_MAX + 1], *copy, *save = NULL, *tok;
+	PGresult *res = NULL;
+	struct db_error err;
+	size_t argc = 0;
+	int status, spawn_err;
+	pid_t pid;
+
+	if (cmd == NULL || cmd[0] == '\0')
+		return;
+	copy = strdup(cmd);
+	if (copy == NULL)
+		return;
+	for (tok = strtok_r(copy, " \t", &save);
+	     tok != NULL && argc < FLUSH_ARGS_MAX / 2;
+	     tok = strtok_r(NULL, " \t", &save))
+		argv[argc++] = tok;
+	if (argc == 0) {
+		free(copy);
+		return;
+	}
+	if (db_exec_params(ctx->conn,
+			   "SELECT login FROM dovecot_login_forms($1)", 1,
+			   params, &res, &err) == CASIER_FOUND) {
+		for (int i = 0; i < PQntuples(res) && argc < FLUSH_ARGS_MAX;
+		     i++)
+			argv[argc++] = PQgetvalue(res, i, 0);
+	} else {
+		argv[argc++] = (char *)username;
+	}
+	argv[argc] = NULL;
+	spawn_err = posix_spawn(&pid, argv[0], NULL, NULL, argv, environ);
+	if (spawn_err != 0) {
+		admin_err("warning: cannot run %s: %s", argv[0],
+			  strerror(spawn_err));
+		goto out;
+	}
+	for (int waited = 0;; waited += 10) {
+		pid_t w = waitpid(pid, &status, WNOHANG);
+		struct timespec ts = {0, 10 * 1000 * 1000};
+
+		if (w == pid) {
+			if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+				admin_err("warning: auth cache flush for %s "
+					  "failed (status %d)",
+					  username, status);
+			break;
+		}
+		if ((w < 0 && errno != EINTR) || waited >= FLUSH_TIMEOUT_MS) {
+			admin_err("warning: auth cache flush for %s timed out",
+				  username);
+			(void)kill(pid, SIGKILL);
+			(void)waitpid(pid, &status, 0);
+			break;
+		}
+		(void)nanosleep(&ts, NULL);
+	}
+out:
+	PQclear(res);
+	free(copy);
+}
+
 /* Lock the account row; fill its domain id, name, local part. */
 static int
 account_lock(struct admin_ctx *ctx, const char *username, PGresult **res_r)
@@ -825,8 +906,10 @@ admin_cmd_account_set(struct admin_ctx *ctx, int argc, char **argv)
 	PQclear(acct);
 	if (rc == 0)
 		rc = commit_or_exit(ctx);
-	if (rc == 0)
+	if (rc == 0) {
+		account_flush_auth_cache(ctx, username);
 		(void)printf("account %s %s\n", username, argv[2]);
+	}
 	return rc;
 }
 
@@ -872,7 +955,9 @@ admin_cmd_account_password(struct admin_ctx *ctx, int argc, char **argv)
 	PQclear(acct);
 	if (rc == 0)
 		rc = commit_or_exit(ctx);
-	if (rc == 0)
+	if (rc == 0) {
+		account_flush_auth_cache(ctx, username);
 		(void)printf("account %s: password set\n", username);
+	}
 	return rc;
 }

@@ -22,6 +22,9 @@ struct admin_config {
 	int log_level; /* enum log_level */
 	bool log_syslog;
 	char *wordlist; /* [web] wordlist, shared with casier-mgmtd */
+	/* [web] auth_flush_command, shared with casier-mgmtd: argv
+	 * (space-separated) to which the account's login forms are added. */
+	char *auth_flush_command;
 };
 
 struct admin_ctx {

@@ -61,6 +61,11 @@ static const struct config_key admin_keys[] = {
      .offset = offsetof(struct admin_config, wordlist),
      .default_value = CASIER_DATADIR "/wordlist.txt",
      .shared = true},
+    {.section = "web",
+     .name = "auth_flush_command",
+     .type = CONFIG_STRING,
+     .offset = offsetof(struct admin_config, auth_flush_command),
+     .shared = true},
 };
 
 struct admin_command {
@@ -221,7 +226,7 @@ main(int argc, char **argv)
 	    {NULL, 0, NULL, 0},
 	};
 	const struct admin_command *cmd = NULL;
-	struct admin_config cfg;
+	struct admin_config cfg = {0};
 	struct admin_ctx ctx = {.cfg = &cfg};
 	const char *config_path = NULL;
 	char err[1024];
