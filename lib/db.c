@@ -111,7 +111,11 @@ db_error_set(struct db_error *err, enum casier_status status,
 	if (casier_snprintf(err->message, sizeof(err->message), "%s", message) <
 	    0)
 		err->message[sizeof(err->message) - 1] = '\0';
-	/* libpq messages end with a newline; logs and CLI add their own. */
+	/* libpq messages may span lines: make them one line. */
+	for (char *p = err->message; *p != '\0'; p++) {
+		if (*p == '\n' || *p == '\t' || *p == '\r')
+			*p = ' ';
+	}
 	n = strlen(err->message);
 	while (n > 0 &&
 	       (err->message[n - 1] == '\n' || err->message[n - 1] == '\r' ||
