@@ -520,6 +520,7 @@ http_daemon_start(struct http_daemon *d, const struct mgmtd_ctx *ctx,
 		flags |= MHD_USE_TLS;
 	d->mhd = MHD_start_daemon(
 	    flags, (uint16_t)port, NULL, NULL, http_access, d,
+	    MHD_OPTION_EXTERNAL_LOGGER, http_mhd_log, NULL,
 	    MHD_OPTION_SOCK_ADDR, (const struct sockaddr *)&sin,
 	    MHD_OPTION_THREAD_POOL_SIZE, (unsigned int)cfg->threads,
 	    MHD_OPTION_CONNECTION_LIMIT, (unsigned int)cfg->max_connections,
@@ -528,8 +529,8 @@ http_daemon_start(struct http_daemon *d, const struct mgmtd_ctx *ctx,
 	    MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)cfg->connection_memory,
 	    MHD_OPTION_CONNECTION_TIMEOUT,
 	    (unsigned int)cfg->connection_timeout, MHD_OPTION_NOTIFY_COMPLETED,
-	    http_completed, NULL, MHD_OPTION_EXTERNAL_LOGGER, http_mhd_log,
-	    NULL, d->https ? MHD_OPTION_HTTPS_MEM_CERT : MHD_OPTION_END, cert,
+	    http_completed, NULL,
+	    d->https ? MHD_OPTION_HTTPS_MEM_CERT : MHD_OPTION_END, cert,
 	    MHD_OPTION_HTTPS_MEM_KEY, key, MHD_OPTION_END);
 	if (d->mhd == NULL) {
 		log_error("web: cannot start %s daemon on %s:%lld",

@@ -79,14 +79,16 @@ svc_account_list_free(struct svc_account_list *l)
 }
 
 /*
- * Run the auth-cache flush command with the usernames appended.  Waits
- * at most 5 s; a failure is logged (the passdb still reads SQL on the
- * next cache miss, and the cache TTL bounds the window).
+ * Run the auth-cache flush command with the login forms appended (all
+ * of them: username, address, through alias domains), or with none to
+ * flush the whole cache.  Waits at most 5 s; a failure is logged (the
+ * passdb still reads SQL on the next cache miss, and the cache TTL
+ * bounds the window).
  */
-static void
-svc_auth_flush(const struct svc *svc, const char *username)
+void
+svc_auth_flush(const struct svc *svc, const struct svc_targets *logins)
 {
-	char *argv[24], *copy, *save = NULL, *tok;
+	char *argv[80], *copy, *save = NULL, *tok;
 	size_t argc = 0;
 	pid_t pid;
 	int status, err;
@@ -94,17 +96,20 @@ svc_auth_flush(const struct svc *svc, const char *username)
 	if (svc->auth_flush_command == NULL ||
 	    svc->auth_flush_command[0] == '\0')
 		return;
+	if (logins != NULL && logins->n == 0)
+		return;
 	copy = strdup(svc->auth_flush_command);
 	if (copy == NULL)
 		return;
-	for (tok = strtok_r(copy, " \t", &save); tok != NULL && argc < 22;
+	for (tok = strtok_r(copy, " \t", &save); tok != NULL && argc < 16;
 	     tok = strtok_r(NULL, " \t", &save))
 		argv[argc++] = tok;
 	if (argc == 0) {
 		free(copy);
 		return;
 	}
-	argv[argc++] = (char *)username;
+	for (size_t i = 0; logins != NULL && i < logins->n && argc < 79; i++)
+		argv[argc++] = logins->items[i];
 	argv[argc] = NULL;
 	err = posix_spawn(&pid, argv[0], NULL, NULL, argv, environ);
 	if (err != 0) {
@@ -117,9 +122,9 @@ svc_auth_flush(const struct svc *svc, const char *username)
 
 		if (w == pid) {
 			if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
-				log_error("web: auth cache flush for %s "
-					  "failed (status %d)",
-					  username, status);
+				log_error("web: auth cache flush failed "
+					  "(status %d)",
+					  status);
 			free(copy);
 			return;
 		}
@@ -130,10 +135,35 @@ svc_auth_flush(const struct svc *svc, const char *username)
 			nanosleep(&ts, NULL);
 		}
 	}
-	log_error("web: auth cache flush for %s timed out", username);
+	log_error("web: auth cache flush timed out");
 	(void)kill(pid, SIGKILL);
 	(void)waitpid(pid, &status, 0);
 	free(copy);
+}
+
+int
+svc_login_forms(struct db_conn *conn, const char *username,
+		struct svc_targets *out_r, struct svc_result *res)
+{
+	const char *p[1];
+	PGresult *r;
+	int n;
+
+	memset(out_r, 0, sizeof(*out_r));
+	p[0] = username;
+	n = svc_sql(conn,
+		    "SELECT coalesce(array_to_json(array_agg(login)), "
+		    "'[]')::text FROM dovecot_login_forms($1)",
+		    1, p, &r, res);
+	if (n < 0)
+		return -1;
+	n = n > 0 ? svc_targets_from_pg(PQgetvalue(r, 0, 0), out_r) : 0;
+	PQclear(r);
+	if (n < 0) {
+		svc_result_set(res, SVC_TEMPFAIL, "", "out of memory");
+		return -1;
+	}
+	return 0;
 }
 
 /* Find an account by username or address that id may see. */
@@ -611,8 +641,18 @@ svc_account_update(const struct svc *svc, const struct svc_identity *id,
 	free(before);
 	flush = hash[0] != '\0' || (in->has_active && !in->active);
 	explicit_bzero(hash, sizeof(hash));
-	if (flush)
-		svc_auth_flush(svc, out_r->username);
+	if (flush) {
+		struct svc_targets forms;
+		struct svc_result r2;
+
+		conn = svc_conn_get(svc, &r2);
+		if (conn != NULL &&
+		    svc_login_forms(conn, out_r->username, &forms, &r2) == 0) {
+			svc_auth_flush(svc, &forms);
+			svc_targets_free(&forms);
+		}
+		svc_conn_put(svc, &conn);
+	}
 	svc_result_ok(res);
 	return 0;
 rollback:
@@ -629,6 +669,7 @@ svc_account_delete(const struct svc *svc, const struct svc_identity *id,
 		   const char *username, struct svc_result *res)
 {
 	struct svc_account cur;
+	struct svc_targets forms = {0};
 	char aid_s[24];
 	const char *p[3];
 	struct db_conn *conn;
@@ -643,6 +684,9 @@ svc_account_delete(const struct svc *svc, const struct svc_identity *id,
 		goto out;
 	if (svc_account_find_internal(conn, id, username, true, &cur, &did,
 				      res) < 0)
+		goto rollback;
+	/* every form Dovecot may have cached, computed before the rows go */
+	if (svc_login_forms(conn, cur.username, &forms, res) < 0)
 		goto rollback;
 	(void)casier_snprintf(aid_s, sizeof(aid_s), "%lld", cur.id);
 	p[0] = cur.username;
@@ -670,12 +714,14 @@ svc_account_delete(const struct svc *svc, const struct svc_identity *id,
 	if (svc_commit(conn, res) < 0)
 		goto out;
 	svc_conn_put(svc, &conn);
-	svc_auth_flush(svc, cur.username);
+	svc_auth_flush(svc, &forms);
+	svc_targets_free(&forms);
 	svc_result_ok(res);
 	return 0;
 rollback:
 	db_rollback(conn);
 out:
 	svc_conn_put(svc, &conn);
+	svc_targets_free(&forms);
 	return -1;
 }

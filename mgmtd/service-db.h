@@ -89,6 +89,12 @@ int svc_account_find_internal(struct db_conn *conn,
 			      bool lock, struct svc_account *out_r,
 			      long long *domain_id_r, struct svc_result *res);
 
+/* Flush Dovecot's auth cache for these logins (NULL: everything). */
+void svc_auth_flush(const struct svc *svc, const struct svc_targets *logins);
+/* Every login form of an account (dovecot_login_forms()). */
+int svc_login_forms(struct db_conn *conn, const char *username,
+		    struct svc_targets *out_r, struct svc_result *res);
+
 /* ---- keyset paging helpers ---- */
 struct svc_keyset {
 	char dir;	 /* 'n' (forward, also first page) or 'p' */

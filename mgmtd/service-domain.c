@@ -469,6 +469,8 @@ svc_domain_update(const struct svc *svc, const struct svc_identity *id,
 	}
 	free(before);
 	svc_conn_put(svc, &conn);
+	if (in->has_active && !in->active)
+		svc_auth_flush(svc, NULL);
 	svc_result_ok(res);
 	return 0;
 rollback:
@@ -529,6 +531,7 @@ svc_domain_delete(const struct svc *svc, const struct svc_identity *id,
 	if (svc_commit(conn, res) < 0)
 		goto out;
 	svc_conn_put(svc, &conn);
+	svc_auth_flush(svc, NULL); /* every account of the domain */
 	svc_result_ok(res);
 	return 0;
 rollback:
@@ -667,6 +670,7 @@ svc_alias_domain_remove(const struct svc *svc, const struct svc_identity *id,
 	if (svc_commit(conn, res) < 0)
 		goto out;
 	svc_conn_put(svc, &conn);
+	svc_auth_flush(svc, NULL); /* logins through the alias name */
 	svc_result_ok(res);
 	return 0;
 rollback:
