@@ -42,7 +42,6 @@ if [ -z "$sync_bin" ]; then
 fi
 
 q() { psql -X -q -tA -v ON_ERROR_STOP=1 -h "$CASIER_PGHOST" -p "$CASIER_PGPORT" -U casier -d casier "$@"; }
-
 id=$(($$ % 100000))
 dom=vh$id.example.be      # the account's domain
 adom=vh$id.example.com    # its alias domain
@@ -80,7 +79,6 @@ script=$home/.casier/vacation.sieve
 # Run the pending vacation.sync jobs and wait until none is left for the
 # account (casier-deliverd's loop may hold one).
 vsync() {
-
 	"$sync_bin" -c "$CASIER_CONFIG" --pending >/dev/null 2>>"$CASIER_LOG_DIR/vacation-test.log"
 	for _ in $(seq 1 100); do
 		[ "$(q -c "SELECT count(*) FROM mail_job WHERE kind = 'vacation.sync' AND username = '$user' AND done_at IS NULL")" = 0 ] && return 0
@@ -117,7 +115,6 @@ send() {
 # decision: wait (up to 15 s) until Dovecot stored $mid, then print every
 # Sieve log line about it.
 decision() {
-
 	for _ in $(seq 1 150); do
 		grep -F "msgid=<$mid>: stored mail into mailbox" "$dovelog" >/dev/null 2>&1 && break
 		sleep 0.1
