@@ -98,7 +98,9 @@ pages_init(struct mgmtd_ctx *ctx, char *error_r, size_t errsize)
 		(void)casier_snprintf(error_r, errsize, "out of memory");
 		return -1;
 	}
-	if (cfg->locale_dir != NULL && cfg->locale_dir[0] != '\0') {
+	/* Catalogs: locale_dir when it exists, else beside the templates. */
+	if (cfg->locale_dir != NULL && cfg->locale_dir[0] != '\0' &&
+	    access(cfg->locale_dir, R_OK | X_OK) == 0) {
 		if (casier_snprintf(ldir, sizeof(ldir), "%s", cfg->locale_dir) <
 		    0)
 			goto toolong;

@@ -31,5 +31,6 @@ session_idle = 30m
 session_absolute = 12h
 default_language = fr
 templates_dir = $CASIER_SRC_DIR/templates
+locale_dir = $CASIER_SRC_DIR/templates/locale
 auth_flush_command = /usr/bin/doveadm -O auth cache flush -a $DOVECOT_BASE_DIR/auth-master
 CONF
