@@ -4,7 +4,8 @@
  * Appending past the maximum fails (returns -1) and leaves the string
  * unchanged; allocation failure also returns -1.  The buffer is always
  * NUL-terminated, but may contain NUL bytes before len when binary data
- * was appended with str_append_mem().
+ * was appended with str_append_mem().  data is NULL until the first
+ * successful append (appending "" is enough to get an empty string).
  */
 #ifndef CASIER_STR_H
 #define CASIER_STR_H
