@@ -97,14 +97,11 @@ static char *
 config_reader(char *buf, int num, void *stream)
 {
 	struct config_ctx *ctx = stream;
-	size_t len;
+	size_t len = 0, max = num > 1 ? (size_t)num - 1 : 0;
+	bool nul = false, toolong = false;
 	const char *p;
 	int c;
 
-	size_t max = num > 1 ? (size_t)num - 1 : 0;
-	bool nul = false, toolong = false;
-
-	len = 0;
 	while ((c = fgetc(ctx->fp)) != EOF) {
 		if (c == '\0') {
 			nul = true;
