@@ -113,10 +113,18 @@ worker_main(const struct scan_config *cfg, int ready_fd)
 	long long waited;
 	int ret;
 
-	/* Every thread created from here on inherits the blocked SIGUSR1;
-	 * only the reload thread takes it, with sigtimedwait(). */
+	/*
+	 * Every thread created from here on inherits these blocked signals:
+	 * SIGUSR1 is taken by the reload thread (sigtimedwait), SIGTERM,
+	 * SIGINT and SIGHUP by libmilter's signal thread (sigwait).  Left
+	 * unblocked, a SIGTERM could hit the reload thread and kill the
+	 * process without the clean shutdown.
+	 */
 	(void)sigemptyset(&set);
 	(void)sigaddset(&set, SIGUSR1);
+	(void)sigaddset(&set, SIGTERM);
+	(void)sigaddset(&set, SIGINT);
+	(void)sigaddset(&set, SIGHUP);
 	(void)pthread_sigmask(SIG_SETMASK, &set, NULL);
 
 	if (scan_engine_global_init(error, sizeof(error)) < 0) {

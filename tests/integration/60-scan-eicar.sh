@@ -54,7 +54,7 @@ for port in inbound submissions; do
 	*) fail "$port clean: accepted" "got '$reply'" ;;
 	esac
 	if scan_wait_delivered "$token" 20; then
-		f=$(grep -rl --fixed-strings -- "$token" "$SCAN_MAILDIR" | head -n 1)
+		f=$(scan_delivered_file "$token")
 		if grep -q '^X-Virus-Scanned: clean (casier-milter, libclamav)' "$f"; then
 			pass "$port clean: delivered with X-Virus-Scanned"
 		else
@@ -87,7 +87,7 @@ token=forged-$$-$RANDOM
 scan_make forged-header "$token" "$SCAN_TMP/m.eml"
 reply=$(scan_send inbound "$SCAN_TMP/m.eml" | scan_data_reply)
 if [ "${reply:0:3}" = 250 ] && scan_wait_delivered "$token" 20; then
-	f=$(grep -rl --fixed-strings -- "$token" "$SCAN_MAILDIR" | head -n 1)
+	f=$(scan_delivered_file "$token")
 	if grep -q 'forged by the sender' "$f"; then
 		fail "forged X-Virus-Scanned removed" "still in $f"
 	elif [ "$(grep -c '^X-Virus-Scanned:' "$f")" = 1 ]; then

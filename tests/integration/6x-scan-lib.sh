@@ -155,15 +155,25 @@ scan_send() {
 
 # The final reply to the end of DATA, e.g. "554 5.7.1 Virus found: ...".
 scan_data_reply() {
-	grep -E '^(<-|<~|<\*\*|<~\*) +[245][0-9][0-9] ' | tail -n 2 | head -n 1 |
+	grep -aE '^(<-|<~|<\*\*|<~\*) +[245][0-9][0-9] ' | tail -n 2 | head -n 1 |
 		sed -E 's/^(<-|<~|<\*\*|<~\*) +//'
 }
 
-# Files in the test mailbox / the catcher that contain TOKEN.
+# Delivered messages: the test mailbox's new/ and cur/, and the catcher
+# (Dovecot's index files are left out: they repeat headers).
+scan_mail_files() {
+	find "$SCAN_MAILDIR" "$CASIER_CATCHER_DIR" -type f \( -path '*/new/*' -o \
+		-path '*/cur/*' -o -path "$CASIER_CATCHER_DIR/*" \) 2>/dev/null
+}
+
+# How many delivered messages contain TOKEN.
 scan_delivered_count() {
-	local n=0
-	n=$(grep -rl --fixed-strings -- "$1" "$SCAN_MAILDIR" "$CASIER_CATCHER_DIR" 2>/dev/null | wc -l)
-	echo "$n"
+	scan_mail_files | xargs -r grep -l --fixed-strings -- "$1" 2>/dev/null | wc -l
+}
+
+# The first delivered message containing TOKEN.
+scan_delivered_file() {
+	scan_mail_files | xargs -r grep -l --fixed-strings -- "$1" 2>/dev/null | head -n 1
 }
 
 scan_queue_empty() {

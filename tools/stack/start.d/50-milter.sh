@@ -15,6 +15,10 @@ bin=$CASIER_BIN_DIR/scan/casier-milter
 logf=$CASIER_LOG_DIR/milter.log
 sock=$CASIER_SOCK_DIR/milter.sock
 [ -x "$bin" ] || die "$bin is not built"
+if pid_alive "$CASIER_PID_DIR/milter.pid"; then
+	log "casier-milter already runs (pid $(head -n 1 "$CASIER_PID_DIR/milter.pid"))"
+	exit 0
+fi
 "$bin" -c "$CASIER_CONFIG" -t >>"$logf" 2>&1 ||
 	die "casier-milter -t failed; look at $logf"
 rm -f "$sock"
