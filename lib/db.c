@@ -154,6 +154,20 @@ db_conn_ensure(struct db_conn *conn, struct db_error *err_r)
 	return 0;
 }
 
+/*
+ * Statements never reconnect: a connection lost inside a transaction
+ * must not silently continue in a new session.  db_pool_get() reopens it.
+ */
+static int
+db_conn_alive(struct db_conn *conn, struct db_error *err_r)
+{
+	if (conn->pg != NULL && PQstatus(conn->pg) == CONNECTION_OK)
+		return 0;
+	db_error_set(err_r, CASIER_TEMPFAIL, "08006",
+		     "database connection lost");
+	return -1;
+}
+
 struct db_conn *
 db_pool_get(struct db_pool *pool, struct db_error *err_r)
 {
@@ -307,7 +321,7 @@ db_exec_prepared(struct db_conn *conn, const char *name, int nparams,
 			     "internal error: wrong number of parameters");
 		return CASIER_LOOKUP_ERROR;
 	}
-	if (db_conn_ensure(conn, err_r) < 0)
+	if (db_conn_alive(conn, err_r) < 0)
 		return CASIER_LOOKUP_ERROR;
 	if (!conn->prepared[i]) {
 		res = PQprepare(conn->pg, name, pool->stmts[i].sql, nparams,
@@ -332,7 +346,7 @@ db_exec_params(struct db_conn *conn, const char *sql, int nparams,
 	PGresult *res;
 
 	*res_r = NULL;
-	if (db_conn_ensure(conn, err_r) < 0)
+	if (db_conn_alive(conn, err_r) < 0)
 		return CASIER_LOOKUP_ERROR;
 	res = PQexecParams(conn->pg, sql, nparams, NULL, params, NULL, NULL, 0);
 	return db_result(conn->pg, res, res_r, err_r);
@@ -344,12 +358,8 @@ db_command(struct db_conn *conn, const char *sql, struct db_error *err_r)
 	PGresult *res;
 	enum casier_lookup r;
 
-	/* No reconnect here: a transaction cannot survive a new session. */
-	if (conn->pg == NULL || PQstatus(conn->pg) != CONNECTION_OK) {
-		db_error_set(err_r, CASIER_TEMPFAIL, "08006",
-			     "database connection lost");
+	if (db_conn_alive(conn, err_r) < 0)
 		return -1;
-	}
 	res = PQexecParams(conn->pg, sql, 0, NULL, NULL, NULL, NULL, 0);
 	r = db_result(conn->pg, res, &res, err_r);
 	if (r == CASIER_LOOKUP_ERROR)
@@ -361,7 +371,7 @@ db_command(struct db_conn *conn, const char *sql, struct db_error *err_r)
 int
 db_begin(struct db_conn *conn, struct db_error *err_r)
 {
-	if (db_conn_ensure(conn, err_r) < 0)
+	if (db_conn_alive(conn, err_r) < 0)
 		return -1;
 	return db_command(conn, "BEGIN", err_r);
 }
@@ -372,11 +382,8 @@ db_commit(struct db_conn *conn, struct db_error *err_r)
 	PGresult *res;
 	int rc = 0;
 
-	if (conn->pg == NULL || PQstatus(conn->pg) != CONNECTION_OK) {
-		db_error_set(err_r, CASIER_TEMPFAIL, "08006",
-			     "database connection lost");
+	if (db_conn_alive(conn, err_r) < 0)
 		return -1;
-	}
 	res = PQexecParams(conn->pg, "COMMIT", 0, NULL, NULL, NULL, NULL, 0);
 	if (db_result(conn->pg, res, &res, err_r) == CASIER_LOOKUP_ERROR)
 		return -1;

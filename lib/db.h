@@ -9,7 +9,9 @@
  * callers can map it (23505 -> 409 in the API, for instance).
  *
  * A pool hands out connections to threads; a connection that failed is
- * reset on its next use.  Thread-safe.
+ * reopened when db_pool_get() hands it out again (statements on a lost
+ * connection fail TEMPFAIL and never reconnect by themselves, so a
+ * transaction cannot silently continue in a new session).  Thread-safe.
  */
 #ifndef CASIER_DB_H
 #define CASIER_DB_H
