@@ -62,6 +62,14 @@ esac
 $P -e "smtpd_reject_unlisted_recipient = no" \
 	"casier_delivery_policy = check_policy_service unix:$CASIER_SOCK_DIR/deliverd-policy" \
 	"smtpd_policy_service_default_action = 451 4.3.0 Recipient check unavailable, try again later"
+# The SRS domain is ours for bounces but is no hosted domain in SQL: let
+# it through the relay check (other hooks decide relaying from SQL);
+# the policy service above then verifies the SRS hash and age.
+relay=$($P -h smtpd_relay_restrictions)
+case "$relay" in
+*"$srs_domain"*) ;;
+*) $P -e "smtpd_relay_restrictions = check_recipient_access inline:{ $srs_domain=OK }${relay:+, $relay}" ;;
+esac
 rcpt=$($P -h smtpd_recipient_restrictions)
 case "$rcpt" in
 *casier_delivery_policy*) ;;
