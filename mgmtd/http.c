@@ -44,7 +44,9 @@ struct http_server {
 /* Per-request state, MHD's *req_cls (created on the first callback). */
 struct http_conn_state {
 	struct str body;
+	bool headers_done; /* the first access callback ran */
 	bool too_large;
+	bool bad_uri; /* the raw URI encodes a NUL (%00) */
 	struct timespec started;
 };
 
@@ -414,20 +416,18 @@ http_access(void *cls, struct MHD_Connection *conn, const char *url,
 	enum MHD_Result ret;
 
 	(void)version;
-	if (st == NULL) {
+	if (st == NULL)
+		return MHD_NO; /* http_uri_start() ran out of memory */
+	if (!st->headers_done) {
 		const char *cl;
 
-		st = calloc(1, sizeof(*st));
-		if (st == NULL)
-			return MHD_NO;
+		st->headers_done = true;
 		/* one byte more than the limit tells "too large" apart */
 		str_init(&st->body, (size_t)ctx->cfg->max_body + 1);
-		clock_gettime(CLOCK_MONOTONIC, &st->started);
 		cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
 						 "Content-Length");
 		if (cl != NULL && strtoull(cl, NULL, 10) > ctx->cfg->max_body)
 			st->too_large = true;
-		*req_cls = st;
 		return MHD_YES;
 	}
 	if (*upload_data_size != 0) {
@@ -458,7 +458,10 @@ http_access(void *cls, struct MHD_Connection *conn, const char *url,
 	req.content_type = ctype;
 
 	http_response_init(&resp);
-	if (st->too_large)
+	if (st->bad_uri)
+		http_core_error(url, &resp, 400, "bad_request",
+				"bad request path");
+	else if (st->too_large)
 		http_core_error(url, &resp, 413, "too_large",
 				"request body too large");
 	else
@@ -466,6 +469,25 @@ http_access(void *cls, struct MHD_Connection *conn, const char *url,
 	ret = http_send(conn, &req, &resp, &st->started);
 	http_response_free(&resp);
 	return ret;
+}
+
+/*
+ * MHD's URI log callback: runs before MHD decodes the path, so it sees
+ * the raw URI.  Its result becomes *req_cls: the per-request state.  A
+ * %00 would be decoded into a NUL that silently cuts the path short.
+ */
+static void *
+http_uri_start(void *cls, const char *uri, struct MHD_Connection *conn)
+{
+	struct http_conn_state *st = calloc(1, sizeof(*st));
+
+	(void)cls;
+	(void)conn;
+	if (st == NULL)
+		return NULL;
+	clock_gettime(CLOCK_MONOTONIC, &st->started);
+	st->bad_uri = uri != NULL && strstr(uri, "%00") != NULL;
+	return st;
 }
 
 static void
@@ -521,6 +543,7 @@ http_daemon_start(struct http_daemon *d, const struct mgmtd_ctx *ctx,
 	d->mhd = MHD_start_daemon(
 	    flags, (uint16_t)port, NULL, NULL, http_access, d,
 	    MHD_OPTION_EXTERNAL_LOGGER, http_mhd_log, NULL,
+	    MHD_OPTION_URI_LOG_CALLBACK, http_uri_start, NULL,
 	    MHD_OPTION_SOCK_ADDR, (const struct sockaddr *)&sin,
 	    MHD_OPTION_THREAD_POOL_SIZE, (unsigned int)cfg->threads,
 	    MHD_OPTION_CONNECTION_LIMIT, (unsigned int)cfg->max_connections,
