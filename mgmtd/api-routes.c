@@ -5,6 +5,7 @@
 #include "api.h"
 
 #include "api-handlers.h"
+#include "api-vacation.h"
 
 static const struct route routes[] = {
     {HTTP_POST, "/api/v1/tokens", api_token_login},
@@ -30,6 +31,9 @@ static const struct route routes[] = {
     {HTTP_GET, "/api/v1/accounts/{username}/redirect", api_redirect_get},
     {HTTP_PUT, "/api/v1/accounts/{username}/redirect", api_redirect_put},
     {HTTP_DELETE, "/api/v1/accounts/{username}/redirect", api_redirect_delete},
+    {HTTP_GET, "/api/v1/accounts/{username}/vacation", api_vacation_get},
+    {HTTP_PUT, "/api/v1/accounts/{username}/vacation", api_vacation_put},
+    {HTTP_DELETE, "/api/v1/accounts/{username}/vacation", api_vacation_delete},
 
     {HTTP_POST, "/api/v1/domains/{domain}/aliases", api_alias_create},
     {HTTP_GET, "/api/v1/domains/{domain}/aliases", api_alias_list},

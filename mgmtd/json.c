@@ -89,6 +89,14 @@ json_value_ok(json_t *v, enum json_field_type type, const char **why_r)
 	case JSON_FIELD_INT:
 		*why_r = "must be a non-negative integer";
 		return json_is_integer(v) && json_integer_value(v) >= 0;
+	case JSON_FIELD_TEXT:
+		*why_r = "must be a string";
+		if (!json_is_string(v))
+			return false;
+		*why_r = "too long";
+		return json_string_length(v) <= JSON_TEXT_MAX &&
+		       memchr(json_string_value(v), '\0',
+			      json_string_length(v)) == NULL;
 	case JSON_FIELD_BOOL:
 		*why_r = "must be true or false";
 		return json_is_boolean(v);

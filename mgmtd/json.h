@@ -12,6 +12,7 @@
 #include <jansson.h>
 
 #define JSON_STRING_MAX 4096 /* bytes of any one string field */
+#define JSON_TEXT_MAX	100000 /* bytes of a JSON_FIELD_TEXT field */
 
 /*
  * Parse a request body: content_type must be application/json (else
@@ -29,6 +30,7 @@ enum json_field_type {
 	JSON_FIELD_INT_OR_NULL,
 	JSON_FIELD_BOOL,
 	JSON_FIELD_STRING_ARRAY, /* array of strings, at most 1000 */
+	JSON_FIELD_TEXT,	 /* string, 0..JSON_TEXT_MAX bytes (vacation) */
 };
 
 struct json_field {
