@@ -329,8 +329,29 @@ script_install(const struct job_vacation_settings *set,
 	return res->status;
 }
 
+/* Parameterised SQL on a bare connection, classified as db.h does. */
+static enum casier_lookup
+job_sql(PGconn *pg, const char *sql, int nparams, const char *const *params,
+	PGresult **res_r, struct db_error *err_r)
+{
+	ExecStatusType st;
+	PGresult *r;
+
+	r = PQexecParams(pg, sql, nparams, NULL, params, NULL, NULL, 0);
+	st = PQresultStatus(r);
+	if (st != PGRES_TUPLES_OK && st != PGRES_COMMAND_OK) {
+		db_error_classify(pg, r, err_r);
+		PQclear(r);
+		*res_r = NULL;
+		return CASIER_LOOKUP_ERROR;
+	}
+	*res_r = r;
+	return st == PGRES_TUPLES_OK && PQntuples(r) == 0 ? CASIER_ABSENT
+							  : CASIER_FOUND;
+}
+
 enum casier_status
-job_vacation_sync(struct db_conn *conn, const struct job_vacation_settings *set,
+job_vacation_sync(PGconn *pg, const struct job_vacation_settings *set,
 		  const char *username, const char *domain,
 		  struct casier_result *res)
 {
@@ -353,12 +374,12 @@ job_vacation_sync(struct db_conn *conn, const struct job_vacation_settings *set,
 				  "bad username in the job");
 		goto out;
 	}
-	found = db_exec_params(conn,
-			       "SELECT domain_name, address, has_vacation, "
-			       "active, subject, body, start_date, end_date, "
-			       "interval_days, addresses "
-			       "FROM vacation_sync_info($1)",
-			       1, params, &pres, &err);
+	found = job_sql(pg,
+			"SELECT domain_name, address, has_vacation, "
+			"active, subject, body, start_date, end_date, "
+			"interval_days, addresses "
+			"FROM vacation_sync_info($1)",
+			1, params, &pres, &err);
 	if (found == CASIER_LOOKUP_ERROR) {
 		log_error("vacation: %s: database: %s", username, err.message);
 		casier_result_set(res, CASIER_TEMPFAIL, "4.3.0",
@@ -432,9 +453,14 @@ out:
 	return res->status;
 }
 
+static void
+job_rollback(PGconn *pg)
+{
+	PQclear(PQexecParams(pg, "ROLLBACK", 0, NULL, NULL, NULL, NULL, 0));
+}
+
 int
-job_vacation_run_pending(struct db_conn *conn,
-			 const struct job_vacation_settings *set,
+job_vacation_run_pending(PGconn *pg, const struct job_vacation_settings *set,
 			 unsigned int max, struct casier_result *res)
 {
 	struct casier_result jres;
@@ -446,23 +472,27 @@ job_vacation_run_pending(struct db_conn *conn,
 	char *id, *username, *domain;
 
 	while (done < max) {
-		if (db_begin(conn, &err) < 0)
+		if (job_sql(pg, "BEGIN", 0, NULL, &pres, &err) ==
+		    CASIER_LOOKUP_ERROR)
 			goto db_fail;
-		found = db_exec_params(
-		    conn,
-		    "SELECT id, username, domain_name FROM mail_job "
-		    "WHERE kind = 'vacation.sync' AND done_at IS NULL "
-		    "AND not_before <= now() ORDER BY id LIMIT 1 "
-		    "FOR UPDATE SKIP LOCKED",
-		    0, NULL, &pres, &err);
+		PQclear(pres);
+		found =
+		    job_sql(pg,
+			    "SELECT id, username, domain_name FROM mail_job "
+			    "WHERE kind = 'vacation.sync' AND done_at IS NULL "
+			    "AND not_before <= now() ORDER BY id LIMIT 1 "
+			    "FOR UPDATE SKIP LOCKED",
+			    0, NULL, &pres, &err);
 		if (found == CASIER_LOOKUP_ERROR) {
-			db_rollback(conn);
+			job_rollback(pg);
 			goto db_fail;
 		}
 		if (found == CASIER_ABSENT) {
 			PQclear(pres);
-			if (db_commit(conn, &err) < 0)
+			if (job_sql(pg, "COMMIT", 0, NULL, &pres, &err) ==
+			    CASIER_LOOKUP_ERROR)
 				goto db_fail;
+			PQclear(pres);
 			break;
 		}
 		id = strdup(PQgetvalue(pres, 0, 0));
@@ -473,20 +503,20 @@ job_vacation_run_pending(struct db_conn *conn,
 			free(id);
 			free(username);
 			free(domain);
-			db_rollback(conn);
+			job_rollback(pg);
 			casier_result_set(res, CASIER_TEMPFAIL, "4.3.0",
 					  "out of memory");
 			return -1;
 		}
-		if (job_vacation_sync(conn, set, username, domain, &jres) ==
+		if (job_vacation_sync(pg, set, username, domain, &jres) ==
 		    CASIER_TEMPFAIL)
 			retry++;
 		params[0] = id;
 		params[1] = jres.status == CASIER_OK ? NULL : jres.text;
 		params[2] = jres.status == CASIER_TEMPFAIL ? "t" : "f";
 		/* retry after 1, 2, ... 30 minutes on temporary trouble */
-		found = db_exec_params(
-		    conn,
+		found = job_sql(
+		    pg,
 		    "UPDATE mail_job SET attempts = attempts + 1, "
 		    "last_error = $2, "
 		    "done_at = CASE WHEN $3::boolean THEN NULL ELSE now() "
@@ -499,12 +529,14 @@ job_vacation_run_pending(struct db_conn *conn,
 		free(username);
 		free(domain);
 		if (found == CASIER_LOOKUP_ERROR) {
-			db_rollback(conn);
+			job_rollback(pg);
 			goto db_fail;
 		}
 		PQclear(pres);
-		if (db_commit(conn, &err) < 0)
+		if (job_sql(pg, "COMMIT", 0, NULL, &pres, &err) ==
+		    CASIER_LOOKUP_ERROR)
 			goto db_fail;
+		PQclear(pres);
 		done++;
 	}
 	if (retry > 0)

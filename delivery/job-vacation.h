@@ -15,13 +15,17 @@
  * Runs as the mail uid (vmail): casier-deliverd's job loop, or the
  * stand-alone casier-vacation-sync (sieve-vacation/vacation-sync.c).
  *
- * DELIVERY ENGINEER: call job_vacation_sync() from the mail_job loop for
- * kind 'vacation.sync' (the job's payload is unused: the job reads the
- * current state, so it is idempotent), mark the job done on CASIER_OK
- * and CASIER_PERMFAIL (keeping res.text in last_error), and retry later
- * on CASIER_TEMPFAIL.  Add the JOB_VACATION_CONFIG_KEYS() to your config
- * table, delivery/job-vacation.c to your sources, $(VACATION_CPPFLAGS)
- * to your CPPFLAGS and $(VACATION_LIBS) to your LDADD.
+ * Until casier-deliverd runs these jobs, casier-vacation-sync --listen
+ * (started by tools/stack/start.d/45-vacation-sync.sh) consumes them.
+ * DELIVERY ENGINEER, to take them over in delivery/jobs.c: claim kind
+ * 'vacation.sync' too and call job_vacation_sync(pg, ...) with your
+ * PGconn (the job's payload is unused: the job reads the current state,
+ * so it is idempotent); mark the job done on CASIER_OK and
+ * CASIER_PERMFAIL (keeping res.text in last_error), retry later on
+ * CASIER_TEMPFAIL.  Add JOB_VACATION_CONFIG_KEYS() to your config table,
+ * delivery/job-vacation.c to your sources, $(VACATION_CPPFLAGS) to your
+ * CPPFLAGS and $(VACATION_LIBS) before libcasier.a in your LDADD; then
+ * drop start.d/45-vacation-sync.sh.  Both may run at once meanwhile.
  */
 #ifndef CASIER_JOB_VACATION_H
 #define CASIER_JOB_VACATION_H
@@ -83,7 +87,7 @@ struct job_vacation_settings {
  * cannot be rendered or does not compile; any old script was removed so
  * no stale reply goes out).  res->text says why.
  */
-enum casier_status job_vacation_sync(struct db_conn *conn,
+enum casier_status job_vacation_sync(PGconn *pg,
 				     const struct job_vacation_settings *set,
 				     const char *username, const char *domain,
 				     struct casier_result *res);
@@ -95,7 +99,7 @@ enum casier_status job_vacation_sync(struct db_conn *conn,
  * the number of jobs handled (res TEMPFAIL when some must be retried), or
  * -1 with res set on a database error.
  */
-int job_vacation_run_pending(struct db_conn *conn,
+int job_vacation_run_pending(PGconn *pg,
 			     const struct job_vacation_settings *set,
 			     unsigned int max, struct casier_result *res);
 
