@@ -17,6 +17,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <microhttpd.h>
 #include <sodium.h>
 #include <stdlib.h>
 #include <string.h>
@@ -319,6 +320,32 @@ query_value(const struct page *p, const char *name)
 	return v;
 }
 
+/* MHD iterator: count query arguments that are not clean text. */
+static enum MHD_Result
+query_arg_check(void *cls, enum MHD_ValueKind kind, const char *key,
+		const char *value)
+{
+	unsigned int *bad = cls;
+	const char *parts[] = {key, value};
+
+	(void)kind;
+	for (size_t k = 0; k < CASIER_ARRAY_LEN(parts); k++) {
+		const char *v = parts[k];
+		size_t n = v == NULL ? 0 : strlen(v);
+
+		if (n > PAGE_QUERY_MAX || !form_utf8_valid(v, n)) {
+			(*bad)++;
+			continue;
+		}
+		for (size_t i = 0; i < n; i++)
+			if ((unsigned char)v[i] < 0x20 || v[i] == 0x7f) {
+				(*bad)++;
+				break;
+			}
+	}
+	return MHD_YES;
+}
+
 /* A local path for ?back=: "/..." but not "//host" (open redirect). */
 static bool
 local_path_ok(const char *s)
@@ -428,6 +455,16 @@ page_begin(struct page *p, struct http_request *req, struct http_response *resp,
 	if (access == PAGE_SUPERUSER && !p->id.superuser) {
 		page_error(p, 403, "err.forbidden");
 		return false;
+	}
+	if (req->conn != NULL) {
+		unsigned int bad = 0;
+
+		(void)MHD_get_connection_values(
+		    req->conn, MHD_GET_ARGUMENT_KIND, query_arg_check, &bad);
+		if (bad > 0) {
+			page_error(p, 400, "err.form");
+			return false;
+		}
 	}
 	if (req->method == HTTP_POST) {
 		enum form_error fe;

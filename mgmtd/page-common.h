@@ -47,16 +47,18 @@ struct page {
 	const char *lang; /* "fr" / "en" */
 	const struct i18n_catalog *cat;
 	struct tmpl_data *data;
-	struct form form; /* POST body, or the query string on GET */
+	struct form form; /* the POST body (query arguments: checked for
+			   * clean UTF-8 text by page_begin, read with
+			   * http_request_query) */
 	bool errors;	  /* a field error was set */
 };
 
 /*
- * Start handling a request: language, session, access check, form
- * parsing (query string on GET, body on POST) and the CSRF check on
- * POST.  Returns true when the handler should go on; false when a
- * response (redirect to /login, 400, 403, 413, 503) is already set --
- * call page_end() and return.
+ * Start handling a request: language, session, access check, query
+ * arguments (valid UTF-8, no control characters, else 400), the POST
+ * body (form.h rules) and the CSRF check on POST.  Returns true when the
+ * handler should go on; false when a response (redirect to /login, 400, 403,
+ * 413, 503) is already set -- call page_end() and return.
  */
 bool page_begin(struct page *p, struct http_request *req,
 		struct http_response *resp, enum page_access access);

@@ -172,6 +172,11 @@ if [ "$st" = 200 ] && grep -q 'value="&lt;script&gt;alert(1)&lt;/script&gt;"' "$
 else
 	fail "search escaping" "status $st"
 fi
+st1=$(web a GET "/domains/$d1/accounts?q=%FF%FE")
+st2=$(web a GET "/domains/$d1/accounts?q=a%00b")
+st3=$(web a GET "/domains/$d1/accounts?q=a%1Bb")
+[ "$st1$st2$st3" = 400400400 ] && pass "query strings with invalid UTF-8, NUL or control characters: 400" ||
+	fail "query string checks" "statuses $st1 $st2 $st3"
 st=$(web a POST "$path" --data-urlencode "csrf_token=$tok" \
 	--data-urlencode 'local_part="><svg onload=alert(1)>' --data-urlencode "quota_kb=100" \
 	--data-urlencode "password=$apw" --data-urlencode "password2=$apw")
