@@ -217,9 +217,13 @@ submit() {
 		-a PLAIN -au "$user" -ap "$pw" --from "$from" --to "$to" "$@" >"$TEST_TMP/swaks.out" 2>&1
 }
 
-# swaks_reply: the last server reply line of the previous smtp_send/submit.
+# swaks_reply: the server's error reply of the previous smtp_send/submit
+# (or its last reply when there was no error).
 swaks_reply() {
-	grep -E '^<~?\*? +[0-9]{3}' "$TEST_TMP/swaks.out" | tail -n 1 | sed -E 's/^<~?\*? +//'
+	local r
+	r=$(grep -E '^<(~\*|\*\*) +[0-9]{3}' "$TEST_TMP/swaks.out" | head -n 1)
+	[ -n "$r" ] || r=$(grep -E '^<~? +[0-9]{3}' "$TEST_TMP/swaks.out" | tail -n 1)
+	printf '%s\n' "$r" | sed -E 's/^<[~*]*\*? +//'
 }
 
 # Source address of the mail clients: a loopback address of our own
@@ -252,7 +256,7 @@ imap_wait_message() {
 	local deadline=$(($(date +%s) + ${4:-20})) uids u
 	while :; do
 		uids=$(_curl "imaps://127.0.0.1:$CASIER_IMAPS_PORT/INBOX" -u "$1:$2" -X 'UID SEARCH ALL' 2>/dev/null |
-			sed -n 's/^\* SEARCH//p')
+			tr -d '\r' | sed -n 's/^\* SEARCH//p')
 		for u in $uids; do
 			if imap_fetch "$1" "$2" "$u" 2>/dev/null >"$TEST_TMP/msg" && grep -qF -- "$3" "$TEST_TMP/msg"; then
 				cat "$TEST_TMP/msg"
