@@ -170,12 +170,18 @@ int
 svc_cursor_decode(const char *cursor, char *dir_r, char *key, size_t keysize)
 {
 	unsigned char raw[SVC_CURSOR_MAX];
-	size_t len;
+	size_t len, clen = strlen(cursor);
+	const char *end = NULL;
 
-	if (strlen(cursor) > SVC_CURSOR_MAX ||
-	    sodium_base642bin(raw, sizeof(raw), cursor, strlen(cursor), NULL,
-			      &len, NULL,
-			      sodium_base64_VARIANT_URLSAFE_NO_PADDING) != 0)
+	/* only the base64url alphabet, all of it consumed: one text per
+	 * cursor (libsodium stops quietly at a foreign character) */
+	if (clen > SVC_CURSOR_MAX ||
+	    strspn(cursor,
+		   "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+		   "0123456789-_") != clen ||
+	    sodium_base642bin(raw, sizeof(raw), cursor, clen, NULL, &len, &end,
+			      sodium_base64_VARIANT_URLSAFE_NO_PADDING) != 0 ||
+	    end != cursor + clen)
 		return -1;
 	if (len < 2 || (raw[0] != 'n' && raw[0] != 'p') || raw[1] != ':' ||
 	    len - 2 >= keysize || memchr(raw + 2, '\0', len - 2) != NULL)

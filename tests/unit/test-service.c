@@ -153,6 +153,12 @@ START_TEST(test_cursor_decode_hostile)
 	ck_assert_int_eq(svc_cursor_decode("bjo+Lw==", &dir, key, sizeof(key)),
 			 -1);
 	ck_assert_int_eq(svc_cursor_decode("", &dir, key, sizeof(key)), -1);
+	/* libsodium stops at a foreign byte; the cursor must be refused, not
+	 * read as its prefix "bjo" ("n:") (found by fuzz-json) */
+	ck_assert_int_eq(svc_cursor_decode("bjo\xb6", &dir, key, sizeof(key)),
+			 -1);
+	ck_assert_int_eq(svc_cursor_decode("bjo.", &dir, key, sizeof(key)), -1);
+	ck_assert_int_eq(svc_cursor_decode("bjo", &dir, key, sizeof(key)), 0);
 }
 END_TEST
 
