@@ -7,6 +7,7 @@
 #include "api-handlers.h"
 
 #include "log.h"
+#include "session.h"
 
 #include <errno.h>
 #include <sodium.h>
@@ -34,6 +35,25 @@ api_token_login(struct http_request *req, struct http_response *resp)
 	if (!api_body(req, resp, token_login_fields,
 		      CASIER_ARRAY_LEN(token_login_fields), &obj))
 		return;
+	/* the same throttle as the login page (sql/025, session.c): the
+	 * password is not even checked while the IP or login is over */
+	switch (session_throttle_check(req->ctx->db, req->client_ip,
+				       json_get_string(obj, "login"))) {
+	case CASIER_FOUND:
+		svc_result_set(&res, SVC_THROTTLED, "",
+			       "too many failed logins, try again later");
+		api_error(resp, &res);
+		json_decref(obj);
+		return;
+	case CASIER_LOOKUP_ERROR:
+		svc_result_set(&res, SVC_TEMPFAIL, "",
+			       "database unavailable, try again");
+		api_error(resp, &res);
+		json_decref(obj);
+		return;
+	case CASIER_ABSENT:
+		break;
+	}
 	if (svc_auth_password(API_SVC(req), json_get_string(obj, "login"),
 			      json_get_string(obj, "password"), &id,
 			      &res) < 0) {
@@ -43,12 +63,16 @@ api_token_login(struct http_request *req, struct http_response *resp)
 		log_sanitize(l, sizeof(l), login, strlen(login));
 		log_info("web: API login failed for %s from %s", l,
 			 req->client_ip);
+		if (res.status == SVC_UNAUTHORIZED)
+			(void)session_throttle_fail(req->ctx->db,
+						    req->client_ip, login);
 		api_error(resp, &res);
 	} else if (svc_token_create(API_SVC(req), &id, NULL,
 				    json_get_string(obj, "name"), token,
 				    &res) < 0) {
 		api_error(resp, &res);
 	} else {
+		(void)session_throttle_success(req->ctx->db, id.login);
 		(void)casier_snprintf(req->log_user, sizeof(req->log_user),
 				      "%s", id.login);
 		api_json(resp, 201, json_pack("{s:s}", "token", token));

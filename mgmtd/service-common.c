@@ -39,6 +39,8 @@ svc_status_http(enum svc_status status)
 		return 415;
 	case SVC_INVALID:
 		return 422;
+	case SVC_THROTTLED:
+		return 429;
 	case SVC_TEMPFAIL:
 		return 503;
 	}
@@ -67,6 +69,8 @@ svc_status_code(enum svc_status status)
 		return "unsupported_media_type";
 	case SVC_INVALID:
 		return "invalid";
+	case SVC_THROTTLED:
+		return "too_many_requests";
 	case SVC_TEMPFAIL:
 		return "temporary_failure";
 	}

@@ -60,6 +60,7 @@ enum svc_status {
 	SVC_TOO_LARGE,	  /* 413 body over the limit */
 	SVC_UNSUPPORTED,  /* 415 not JSON */
 	SVC_INVALID,	  /* 422 a field fails validation: field is set */
+	SVC_THROTTLED,	  /* 429 too many failed logins; retry later */
 	SVC_TEMPFAIL,	  /* 503 database trouble; retry */
 };
 

@@ -23,6 +23,7 @@ static const struct status_case {
     {.status = SVC_TOO_LARGE, .http = 413, .code = "too_large"},
     {.status = SVC_UNSUPPORTED, .http = 415, .code = "unsupported_media_type"},
     {.status = SVC_INVALID, .http = 422, .code = "invalid"},
+    {.status = SVC_THROTTLED, .http = 429, .code = "too_many_requests"},
     {.status = SVC_TEMPFAIL, .http = 503, .code = "temporary_failure"},
 };
 
