@@ -497,6 +497,24 @@ catchall_render(struct page *p, const struct svc_domain *d,
 		    row, "selected",
 		    strcmp(list.items[i].username, selected) == 0);
 	}
+	/* Beyond the first CATCHALL_CHOICES accounts the current catch-all
+	 * must still be offered, or saving the form would drop it. */
+	if (selected[0] != '\0') {
+		bool listed = false;
+
+		for (size_t i = 0; i < list.n; i++)
+			if (strcmp(list.items[i].username, selected) == 0)
+				listed = true;
+		if (!listed) {
+			struct tmpl_data *row =
+			    tmpl_data_list_add(p->data, "choices");
+
+			if (row != NULL) {
+				(void)tmpl_data_set(row, "username", selected);
+				(void)tmpl_data_set_bool(row, "selected", true);
+			}
+		}
+	}
 	svc_account_list_free(&list);
 	page_render(p, "catchall", "title.catchall", d->name);
 	if (status != 200 && p->resp->status == 200)

@@ -12,6 +12,7 @@
 #include "page-common.h"
 
 #include "log.h"
+#include "page-vacation.h"
 #include "pages.h"
 #include "str.h"
 
@@ -59,6 +60,9 @@ static const struct route page_route_table[] = {
     {HTTP_GET, "/accounts/{username}/redirect", page_redirect_form},
     {HTTP_POST, "/accounts/{username}/redirect", page_redirect_save},
     {HTTP_POST, "/accounts/{username}/redirect/delete", page_redirect_remove},
+    {HTTP_GET, "/accounts/{username}/vacation", page_vacation_form},
+    {HTTP_POST, "/accounts/{username}/vacation", page_vacation_save},
+    {HTTP_POST, "/accounts/{username}/vacation/delete", page_vacation_remove},
     {HTTP_GET, "/aliases/{address}", page_alias_edit_form},
     {HTTP_POST, "/aliases/{address}/targets", page_alias_target_add},
     {HTTP_POST, "/aliases/{address}/targets/remove", page_alias_target_remove},
@@ -369,7 +373,7 @@ flash_obj_ok(const char *s)
 		if (n >= 200 ||
 		    !((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
 		      (c >= '0' && c <= '9') || c == '.' || c == '@' ||
-		      c == '_' || c == '-' || c == '+'))
+		      c == '_' || c == '-' || c == '+' || c == '\''))
 			return false;
 	}
 	return true;
