@@ -212,6 +212,7 @@ main(int argc, char **argv)
 	ncfg.from = cfg.notify_from;
 	ncfg.helo = cfg.notify_helo;
 	ncfg.interval = cfg.notify_interval;
+	ncfg.spf_record = cfg.spf_record;
 	notifier = policy_notifier_start(&ncfg, &stop_requested);
 	if (notifier == NULL)
 		log_warning("running without the notifier thread");

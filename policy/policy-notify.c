@@ -10,7 +10,9 @@
  * re-injection smtpd, which delivers to hosted mailboxes or relays) and
  * marks it sent.  A failed send is retried later with a growing delay;
  * a crash between sending and marking sends the mail again
- * (at-least-once).  Runs unprivileged; failures are logged, never fatal.
+ * (at-least-once).  About once a minute it also deletes stale counters
+ * and publishes [policy] spf_record in policy_setting for the web
+ * manager.  Runs unprivileged; failures are logged, never fatal.
  */
 #include "policy-notify.h"
 
@@ -244,6 +246,11 @@ static const char notify_claim_sql[] =
     "to_char(blocked_until AT TIME ZONE 'UTC', "
     "'YYYY-MM-DD HH24:MI \"UTC\"'), reason";
 
+static const char publish_spf_sql[] =
+    "INSERT INTO policy_setting (name, value) VALUES ('spf_record', $1) "
+    "ON CONFLICT (name) DO UPDATE SET value = EXCLUDED.value, "
+    "updated_at = now() WHERE policy_setting.value <> EXCLUDED.value";
+
 static void
 notify_format_date(char *out, size_t size)
 {
@@ -371,6 +378,7 @@ notify_thread(void *arg)
 			struct db_error err;
 			struct db_conn *conn = db_pool_get(n->cfg.pool, &err);
 			if (conn != NULL) {
+				const char *params[] = {n->cfg.spf_record};
 				if (db_exec_params(
 					conn, "SELECT policy_housekeeping()", 0,
 					NULL, &res,
@@ -378,6 +386,13 @@ notify_thread(void *arg)
 					log_warning("housekeeping failed: %s",
 						    err.message);
 				else
+					PQclear(res);
+				/* The web manager shows it to relay customers.
+				 */
+				if (n->cfg.spf_record != NULL &&
+				    db_exec_params(conn, publish_spf_sql, 1,
+						   params, &res,
+						   &err) != CASIER_LOOKUP_ERROR)
 					PQclear(res);
 				db_pool_put(n->cfg.pool, &conn);
 			}

@@ -14,9 +14,10 @@ struct policy_notify_config {
 	struct db_pool *pool;
 	const char *smtp_host; /* numeric address */
 	unsigned int smtp_port;
-	const char *from;   /* envelope and header sender */
-	const char *helo;   /* EHLO name */
-	long long interval; /* seconds between outbox scans */
+	const char *from;	/* envelope and header sender */
+	const char *helo;	/* EHLO name */
+	long long interval;	/* seconds between outbox scans */
+	const char *spf_record; /* published in policy_setting for mgmtd */
 };
 
 struct policy_notifier;
