@@ -157,6 +157,49 @@ else
 	fail "welcome row" "$row"
 fi
 
+# --- edit an account, a domain; alias delete ---
+u2=${pfx}0002
+h1=$(psql_c "SELECT password_hash FROM account WHERE username = '$u2'")
+tok=$(csrf_of s "/accounts/$u2")
+st=$(web s POST "/accounts/$u2" --data-urlencode "csrf_token=$tok" --data-urlencode quota_kb=5000 \
+	--data-urlencode "password=Quiet-Harbor-58" --data-urlencode "password2=Quiet-Harbor-58")
+got=$(psql_c "SELECT quota_bytes, active FROM account WHERE username = '$u2'")
+h2=$(psql_c "SELECT password_hash FROM account WHERE username = '$u2'")
+if [ "$st" = 303 ] && [ "$got" = "5120000|f" ] && [ "$h1" != "$h2" ]; then
+	pass "edit account: quota 5000 KB, deactivated, new password"
+else
+	fail "edit account" "status $st, row $got"
+fi
+st=$(web s POST "/accounts/$u2" --data-urlencode "csrf_token=$tok" --data-urlencode quota_kb=abc \
+	--data-urlencode active=1)
+got=$(psql_c "SELECT quota_bytes, active FROM account WHERE username = '$u2'")
+if [ "$st" = 422 ] && [ "$got" = "5120000|f" ] && grep -q 'class="field-error"' "$tmp/body"; then
+	pass "edit account: a malformed quota is refused next to the field, nothing changes"
+else
+	fail "edit account bad quota" "status $st, row $got"
+fi
+tok=$(csrf_of s "/domains/$d/edit")
+st=$(web s POST "/domains/$d/edit" --data-urlencode "csrf_token=$tok" --data-urlencode "prefix=$pfx" \
+	--data-urlencode max_accounts=30 --data-urlencode quota_kb=20480 --data-urlencode active=1 \
+	--data-urlencode "contact=postmaster@$d")
+got=$(psql_c "SELECT max_accounts, default_quota_bytes, contact FROM domain WHERE name = '$d'")
+if [ "$st" = 303 ] && [ "$got" = "30|20971520|postmaster@$d" ]; then
+	pass "superuser edits the domain (max accounts, quota, contact)"
+else
+	fail "domain edit" "status $st, row $got"
+fi
+tok=$(csrf_of s "/domains/$d/aliases/new")
+st=$(web s POST "/domains/$d/aliases/new" --data-urlencode "csrf_token=$tok" --data-urlencode local_part=sales)
+st2=$(web s GET "/aliases/sales@$d/delete")
+grep -q "sales@$d" "$tmp/body" && st3=$(web s POST "/aliases/sales@$d/delete" \
+	--data-urlencode "csrf_token=$tok" --data-urlencode confirm=yes)
+if [ "$st" = 303 ] && [ "$st2" = 200 ] && [ "${st3:-}" = 303 ] &&
+	[ "$(psql_c "SELECT count(*) FROM alias a JOIN domain d ON d.id = a.domain_id WHERE d.name = '$d'")" = 0 ]; then
+	pass "alias created, then deleted through its confirmation page"
+else
+	fail "alias delete" "statuses $st $st2 ${st3:-}"
+fi
+
 # --- alias domains (superuser) ---
 tok=$(csrf_of s "/domains/$d/edit")
 st=$(web s POST "/domains/$d/alias-domains" --data-urlencode "csrf_token=$tok" \
