@@ -18,5 +18,6 @@ http_handler_fn api_alias_create, api_alias_list, api_alias_get, api_alias_put,
     api_alias_delete;
 http_handler_fn api_admin_create, api_admin_list, api_admin_get,
     api_admin_patch, api_admin_delete, api_audit_list;
+http_handler_fn api_domain_export, api_domain_import;
 
 #endif

@@ -49,6 +49,8 @@ static const struct route routes[] = {
     {HTTP_POST, "/api/v1/admins/{login}/tokens", api_token_create_for},
 
     {HTTP_GET, "/api/v1/audit", api_audit_list},
+    {HTTP_GET, "/api/v1/domains/{domain}/export.csv", api_domain_export},
+    {HTTP_POST, "/api/v1/domains/{domain}/import", api_domain_import},
 };
 
 const struct route *

@@ -5,6 +5,7 @@
  *
  * Called by every service-*.c, api-*.c and page-*.c.  No I/O, no
  * privileges; cannot fail except on bad input, reported in the result.
+ * Also the bounded CSV reader/writer used by service-csv.c.
  */
 #include "service.h"
 
@@ -213,4 +214,88 @@ svc_usage_percent_x10(long long usage_bytes, long long quota_bytes)
 	 * overflow of 1000 * bytes near 2^63 */
 	p = (long double)usage_bytes * 1000.0L / (long double)quota_bytes;
 	return (long long)(p + 0.5L);
+}
+
+/* ---- CSV (RFC 4180) ---- */
+
+int
+svc_csv_record(const char *data, size_t len, size_t *pos, char *buf,
+	       size_t bufsize, const char **fields, size_t maxfields,
+	       size_t *nfields_r)
+{
+	size_t i = *pos, used = 0, nf = 0;
+	bool in_quotes = false, was_quoted = false;
+
+	*nfields_r = 0;
+	if (i >= len || bufsize == 0 || maxfields == 0)
+		return 0;
+	fields[nf++] = buf;
+	for (;;) {
+		char c;
+
+		if (i >= len) {
+			if (in_quotes)
+				return -1; /* unterminated quote */
+			break;
+		}
+		c = data[i++];
+		if (c == '\0')
+			return -1;
+		if (in_quotes) {
+			if (c == '"') {
+				if (i < len && data[i] == '"') {
+					i++; /* "" is one quote */
+				} else {
+					in_quotes = false;
+					continue;
+				}
+			}
+		} else if (c == '"') {
+			/* a quote opens a field only at its start */
+			if (used > 0 && buf[used - 1] != '\0')
+				return -1;
+			if (was_quoted)
+				return -1;
+			in_quotes = was_quoted = true;
+			continue;
+		} else if (c == ',') {
+			if (used >= bufsize || nf >= maxfields)
+				return -1;
+			buf[used++] = '\0';
+			fields[nf++] = buf + used;
+			was_quoted = false;
+			continue;
+		} else if (c == '\n' || c == '\r') {
+			if (c == '\r' && i < len && data[i] == '\n')
+				i++;
+			break;
+		} else if (was_quoted) {
+			return -1; /* junk after a closing quote */
+		}
+		if (used + 1 >= bufsize)
+			return -1;
+		buf[used++] = c;
+	}
+	if (used >= bufsize)
+		return -1;
+	buf[used] = '\0';
+	*pos = i;
+	*nfields_r = nf;
+	return 1;
+}
+
+int
+svc_csv_field(struct str *out, const char *value)
+{
+	if (strpbrk(value, ",\"\r\n") == NULL)
+		return str_append(out, value);
+	if (str_append_char(out, '"') < 0)
+		return -1;
+	for (; *value != '\0'; value++) {
+		if (*value == '"' && str_append_char(out, '"') < 0)
+			return -1;
+		if (str_append_char(out, *value) < 0)
+			return -1;
+	}
+	return str_append_char(out, '"');
 }

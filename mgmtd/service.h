@@ -429,4 +429,65 @@ int svc_audit_list(const struct svc *svc, const struct svc_identity *id,
 		   struct svc_audit_list *out_r, struct svc_result *res);
 void svc_audit_list_free(struct svc_audit_list *l);
 
+/* ---- CSV export and import (service-csv.c) ------------------------- */
+
+struct str;
+
+/*
+ * The domain's accounts and aliases as CSV (RFC 4180, CRLF, header
+ * "type,address,username,quota_kb,usage_kb,targets"): type "account" or
+ * "alias"; targets space-separated (redirect targets for accounts).
+ * Values are verbatim (a migration file, not a spreadsheet).
+ */
+int svc_domain_export_csv(const struct svc *svc, const struct svc_identity *id,
+			  const char *domain, struct str *out,
+			  struct svc_result *res);
+
+#define SVC_IMPORT_MAX_LINES 1000
+
+struct svc_import_line {
+	unsigned int line; /* 1-based line number in the file */
+	bool ok;
+	char local_part[65];
+	char username[SVC_USERNAME_MAX + 1]; /* assigned (real run) */
+	char field[64];			     /* when !ok */
+	char message[256];		     /* when !ok */
+};
+
+struct svc_import_report {
+	struct svc_import_line *lines;
+	size_t n;
+	size_t errors;
+	bool created; /* false for a dry run or when any line failed */
+};
+
+/*
+ * Import accounts from CSV lines "local_part,password[,quota_mb]" (an
+ * optional header line naming these columns is skipped).  Every line is
+ * validated (syntax, local part, password policy, quota, duplicates in
+ * the file and in the domain, max accounts); a dry run stops there.
+ * Otherwise, when every line is valid, all accounts are created in one
+ * transaction (all or nothing).  Per-line results in report_r either way;
+ * res is SVC_OK when the file could be processed (even with line errors:
+ * report_r->errors says so), SVC_INVALID for an unreadable file.
+ */
+int svc_account_import_csv(const struct svc *svc, const struct svc_identity *id,
+			   const char *domain, const char *csv, size_t len,
+			   bool dry_run, struct svc_import_report *report_r,
+			   struct svc_result *res);
+void svc_import_report_free(struct svc_import_report *r);
+
+/*
+ * Pure CSV reader (RFC 4180: quoted fields with "" escapes, CRLF or LF).
+ * Reads one record at *pos into buf (fields NUL-separated, pointers in
+ * fields).  Returns 1 (a record), 0 (end of data) or -1 (unterminated
+ * quote, NUL byte, junk after a closing quote, too many fields, record
+ * longer than bufsize).
+ */
+int svc_csv_record(const char *data, size_t len, size_t *pos, char *buf,
+		   size_t bufsize, const char **fields, size_t maxfields,
+		   size_t *nfields_r);
+/* Append one CSV field (quoted when needed) to out; -1 when full. */
+int svc_csv_field(struct str *out, const char *value);
+
 #endif

@@ -145,6 +145,7 @@ row prep_none        PATCH  /api/v1/admins/@V@                    '{"language":"
 row prep_admin       DELETE /api/v1/admins/@F@                    ''                                                        204   403 403 /api/v1/admins/@F@
 row prep_none        POST   /api/v1/admins/@V@/tokens             '{"name":"matrix"}'                                       201   403 403
 row prep_none        GET    /api/v1/tokens                        ''                                                        200   200 200
+row prep_none        GET    /api/v1/domains/@A@/export.csv        ''                                                        200   200 404
 row prep_none        GET    /api/v1/audit                         ''                                                        200   200 200
 
 # what a domain admin sees is limited to its domains

@@ -4,6 +4,7 @@
  * paging parameters, keyset cursors and usage units.  Run by make check.
  */
 #include "service.h"
+#include "str.h"
 
 #include <check.h>
 #include <stdio.h>
@@ -216,6 +217,138 @@ START_TEST(test_result_set)
 }
 END_TEST
 
+static const struct csv_case {
+	const char *name;
+	const char *data;
+	int ret;
+	size_t nfields;
+	const char *f0, *f1, *f2;
+	size_t next; /* position after the record */
+} csv_cases[] = {
+    {.name = "plain",
+     .data = "a,b,c\nx",
+     .ret = 1,
+     .nfields = 3,
+     .f0 = "a",
+     .f1 = "b",
+     .f2 = "c",
+     .next = 6},
+    {.name = "crlf",
+     .data = "a,b\r\nx",
+     .ret = 1,
+     .nfields = 2,
+     .f0 = "a",
+     .f1 = "b",
+     .next = 5},
+    {.name = "last line without newline",
+     .data = "a,b",
+     .ret = 1,
+     .nfields = 2,
+     .f0 = "a",
+     .f1 = "b",
+     .next = 3},
+    {.name = "quoted comma",
+     .data = "\"a,b\",c",
+     .ret = 1,
+     .nfields = 2,
+     .f0 = "a,b",
+     .f1 = "c",
+     .next = 7},
+    {.name = "escaped quote",
+     .data = "\"a\"\"b\",c",
+     .ret = 1,
+     .nfields = 2,
+     .f0 = "a\"b",
+     .f1 = "c",
+     .next = 8},
+    {.name = "quoted newline",
+     .data = "\"a\nb\",c\n",
+     .ret = 1,
+     .nfields = 2,
+     .f0 = "a\nb",
+     .f1 = "c",
+     .next = 8},
+    {.name = "empty fields",
+     .data = ",,\n",
+     .ret = 1,
+     .nfields = 3,
+     .f0 = "",
+     .f1 = "",
+     .f2 = "",
+     .next = 3},
+    {.name = "empty data", .data = "", .ret = 0},
+    {.name = "unterminated quote", .data = "\"abc,d", .ret = -1},
+    {.name = "junk after quote", .data = "\"a\"b,c", .ret = -1},
+    {.name = "quote inside a field", .data = "a\"b,c", .ret = -1},
+    {.name = "too many fields", .data = "a,b,c,d,e", .ret = -1},
+};
+
+START_TEST(test_csv_table)
+{
+	const struct csv_case *c = &csv_cases[_i];
+	char buf[64];
+	const char *f[4];
+	size_t pos = 0, nf = 0;
+	int ret;
+
+	ret = svc_csv_record(c->data, strlen(c->data), &pos, buf, sizeof(buf),
+			     f, 4, &nf);
+	ck_assert_msg(ret == c->ret, "%s: ret %d", c->name, ret);
+	if (ret != 1)
+		return;
+	ck_assert_uint_eq(nf, c->nfields);
+	ck_assert_str_eq(f[0], c->f0);
+	if (nf > 1)
+		ck_assert_str_eq(f[1], c->f1);
+	if (nf > 2)
+		ck_assert_str_eq(f[2], c->f2);
+	ck_assert_uint_eq(pos, c->next);
+}
+END_TEST
+
+START_TEST(test_csv_limits)
+{
+	char buf[8];
+	const char *f[4];
+	size_t pos = 0, nf;
+	static const char nul[] = {'a', '\0', 'b', '\n'};
+
+	/* a record longer than the buffer is refused, not cut */
+	ck_assert_int_eq(svc_csv_record("abcdefghij\n", 11, &pos, buf,
+					sizeof(buf), f, 4, &nf),
+			 -1);
+	pos = 0;
+	ck_assert_int_eq(
+	    svc_csv_record(nul, sizeof(nul), &pos, buf, sizeof(buf), f, 4, &nf),
+	    -1);
+}
+END_TEST
+
+START_TEST(test_csv_field_roundtrip)
+{
+	static const char *const values[] = {
+	    "plain", "with,comma", "with \"quote\"", "multi\nline", ""};
+	struct str s;
+	char buf[256];
+	const char *f[8];
+	size_t pos = 0, nf;
+
+	str_init(&s, 1024);
+	for (size_t i = 0; i < 5; i++) {
+		if (i > 0)
+			ck_assert_int_eq(str_append_char(&s, ','), 0);
+		ck_assert_int_eq(svc_csv_field(&s, values[i]), 0);
+	}
+	ck_assert_int_eq(
+	    svc_csv_record(s.data, s.len, &pos, buf, sizeof(buf), f, 8, &nf),
+	    1);
+	ck_assert_uint_eq(nf, 5);
+	for (size_t i = 0; i < 5; i++)
+		ck_assert_str_eq(f[i], values[i]);
+	str_free(&s);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -234,6 +367,10 @@ main(void)
 	tcase_add_loop_test(tc, test_usage_table, 0,
 			    (int)CASIER_ARRAY_LEN(usage_cases));
 	tcase_add_test(tc, test_result_set);
+	tcase_add_loop_test(tc, test_csv_table, 0,
+			    (int)CASIER_ARRAY_LEN(csv_cases));
+	tcase_add_test(tc, test_csv_limits);
+	tcase_add_test(tc, test_csv_field_roundtrip);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
