@@ -246,6 +246,8 @@ for s in "MAILER-DAEMON@$sdom" "owner-news@$sdom" "news-request@$sdom"; do
 	send "$s" "jean@$dom"
 	expect_no_reply "sender $s" "system address"
 done
+send "info@$dom" "jean@$dom" --h-From "info@$dom"
+expect_no_reply "sender is one of the account's own addresses" "own address"
 send "sender+t@$sdom" "jean@$dom" --h-To "somebody@example.net"
 expect_no_reply "none of the account's addresses in To/Cc" "no known (envelope) recipient address"
 
