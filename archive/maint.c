@@ -135,7 +135,7 @@ static const char sql_blob_get[] =
 
 static const char sql_volume_new[] =
     "INSERT INTO archive_volume (domain_id, serial, messages, size_bytes, "
-    "file_name) VALUES ($1, $2, $3, $4, $5) RETURNING id";
+    "file_name, file_path) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id";
 
 static const char sql_volume_move[] =
     "UPDATE archive_message SET state = 'volume', volume_id = $2, "
@@ -308,9 +308,10 @@ build_volume(struct db_conn *conn, const struct archive_maint_config *cfg,
 		goto dberr;
 	in_txn = true;
 	{
-		const char *p[5] = {domain_id, serial, nmsg, vsize, fname};
+		const char *p[6] = {domain_id, serial, nmsg,
+				    vsize,     fname,  path.data};
 
-		if (db_exec_params(conn, sql_volume_new, 5, p, &r, &err) ==
+		if (db_exec_params(conn, sql_volume_new, 6, p, &r, &err) ==
 		    CASIER_LOOKUP_ERROR)
 			goto dberr;
 	}

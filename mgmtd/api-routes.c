@@ -5,6 +5,7 @@
 #include "api.h"
 
 #include "api-handlers.h"
+#include "api-archive.h"
 #include "api-vacation.h"
 
 static const struct route routes[] = {
@@ -49,6 +50,27 @@ static const struct route routes[] = {
     {HTTP_POST, "/api/v1/admins/{login}/tokens", api_token_create_for},
 
     {HTTP_GET, "/api/v1/audit", api_audit_list},
+
+    {HTTP_GET, "/api/v1/domains/{domain}/archive", api_archive_list},
+    {HTTP_GET, "/api/v1/domains/{domain}/archive/{id}", api_archive_get},
+    {HTTP_DELETE, "/api/v1/domains/{domain}/archive/{id}", api_archive_delete},
+    {HTTP_POST, "/api/v1/domains/{domain}/archive/{id}/resend",
+     api_archive_resend},
+    {HTTP_GET, "/api/v1/domains/{domain}/archive-prefs", api_archive_prefs_get},
+    {HTTP_PATCH, "/api/v1/domains/{domain}/archive-prefs",
+     api_archive_prefs_patch},
+    {HTTP_GET, "/api/v1/domains/{domain}/archive-whitelist",
+     api_archive_whitelist_list},
+    {HTTP_POST, "/api/v1/domains/{domain}/archive-whitelist",
+     api_archive_whitelist_add},
+    {HTTP_DELETE, "/api/v1/domains/{domain}/archive-whitelist/{name}",
+     api_archive_whitelist_delete},
+    {HTTP_GET, "/api/v1/domains/{domain}/archive-volumes",
+     api_archive_volume_list},
+    {HTTP_GET, "/api/v1/domains/{domain}/archive-volumes/{serial}/download",
+     api_archive_volume_download},
+    {HTTP_POST, "/api/v1/domains/{domain}/archive-volumes/{serial}/received",
+     api_archive_volume_received},
     {HTTP_GET, "/api/v1/domains/{domain}/export.csv", api_domain_export},
     {HTTP_POST, "/api/v1/domains/{domain}/import", api_domain_import},
 };
