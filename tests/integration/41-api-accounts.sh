@@ -111,4 +111,20 @@ names=$(cat "$TEST_TMP"/par*.json | jq -r .username | sort)
 assert_eq "20 parallel creations succeeded" "20" "$(printf '%s\n' "$names" | grep -c "^$ppfx")"
 assert_eq "20 distinct usernames" "20" "$(printf '%s\n' "$names" | sort -u | grep -c "^$ppfx")"
 assert_eq "numbers 0001..0020 without gaps" "$(seq -f "$ppfx%04g" 1 20 | tr '\n' ' ')" "$(printf '%s\n' "$names" | tr '\n' ' ')"
+
+# a search walks its pages with the cursor (both search plans, sql/020)
+got=""
+cursor=""
+for i in 1 2 3 4 5; do
+	BODY=$(api GET "/api/v1/domains/$pdom/accounts?limit=5&q=par1${cursor:+&cursor=$cursor}")
+	got="$got$(jq_get '[.items[].local_part] | join(" ")') "
+	cursor=$(jq_get '.next_cursor // empty')
+	[ -n "$cursor" ] || break
+done
+assert_eq "search pages: 11 matches once each" "11 11" "$(printf '%s' "$got" | wc -w) $(printf '%s' "$got" | tr ' ' '\n' | grep -c . | tr -d ' ')"
+assert_eq "search pages: all par1*" "par1 par10 par11 par12 par13 par14 par15 par16 par17 par18 par19" "$(printf '%s' "$got" | tr ' ' '\n' | grep . | sort -V | tr '\n' ' ' | sed 's/ $//')"
+BODY=$(api GET "/api/v1/domains/$pdom/accounts?limit=5&q=par1&cursor=$(api GET "/api/v1/domains/$pdom/accounts?limit=5&q=par1" | jq -r .next_cursor)")
+p=$(jq_get .prev_cursor)
+BODY=$(api GET "/api/v1/domains/$pdom/accounts?limit=5&q=par1&cursor=$p")
+assert_eq "search prev page" "par1 par10 par11 par12 par13" "$(jq_get '[.items[].local_part] | join(" ")')"
 finish
