@@ -258,6 +258,14 @@ main(int argc, char **argv)
 	}
 	if (user != NULL && drop_privileges(user) < 0)
 		goto out;
+	if (user == NULL && geteuid() == 0 &&
+	    (strcmp(cmd, "daemon") == 0 || strcmp(cmd, "maintain") == 0)) {
+		/* volume files must belong to the user casier-mgmtd reads
+		 * them as */
+		fprintf(stderr, "casier-archive: as root, say which user "
+				"to run as (-u casier)\n");
+		goto out;
+	}
 	pool = db_pool_new(cfg.db_conninfo, 1, NULL, 0);
 	if (pool == NULL) {
 		fprintf(stderr, "casier-archive: cannot create the pool\n");
