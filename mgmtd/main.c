@@ -12,6 +12,7 @@
  */
 #include "http.h"
 #include "pages.h"
+#include "service-db.h"
 
 #include "casier-config.h"
 #include "db.h"
@@ -228,7 +229,7 @@ main(int argc, char **argv)
 	ctx.cfg = &cfg;
 	ctx.words = words;
 	ctx.db = db_pool_new(cfg.db_conninfo, (unsigned int)cfg.db_pool_size,
-			     NULL, 0);
+			     svc_statements, svc_nstatements);
 	if (ctx.db == NULL) {
 		log_error("web: cannot create the database pool");
 		goto out;

@@ -10,6 +10,7 @@
  * (svc->auth_flush_command).  Database trouble -> SVC_TEMPFAIL.
  */
 #include "service-db.h"
+#include "service-sql.h"
 
 #include "address.h"
 #include "log.h"
@@ -26,37 +27,6 @@
 #include <unistd.h>
 
 extern char **environ;
-
-#define ACCOUNT_COLUMNS                                                        \
-	"a.id, a.username, a.local_part, d.name, a.quota_bytes, "              \
-	"coalesce(q.bytes, 0), coalesce(q.messages, 0), a.active, "            \
-	"EXISTS (SELECT 1 FROM redirect r WHERE r.account_id = a.id), "        \
-	"EXISTS (SELECT 1 FROM vacation v WHERE v.account_id = a.id AND "      \
-	"v.active), d.catchall_account_id IS NOT DISTINCT FROM a.id, "         \
-	"coalesce(a.send_limit_per_hour, -1), coalesce(to_char("               \
-	"a.outbound_blocked_until AT TIME ZONE 'UTC', "                        \
-	"'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), ''), "                             \
-	"coalesce(a.outbound_block_reason, '')"
-#define ACCOUNT_FROM                                                           \
-	" FROM account a JOIN domain d ON d.id = a.domain_id LEFT JOIN "       \
-	"quota_usage q ON q.username = a.username "
-
-/* A page of a domain's accounts after/before the cursor $2, filtered by
- * the LIKE pattern $3 (or NULL), $4 rows; op "<"/">", dir ""/"DESC". */
-#define ACCOUNT_LIST_SQL(op, dir, order_expr)                                  \
-	"SELECT " ACCOUNT_COLUMNS ACCOUNT_FROM                                 \
-	"WHERE a.domain_id = $1::bigint AND ($2::bigint IS NULL OR a.id " op   \
-	" $2::bigint) AND ($3::text IS NULL OR a.local_part ILIKE $3 OR "      \
-	"a.username ILIKE $3) ORDER BY a.id" order_expr " " dir                \
-	" LIMIT $4::integer"
-#define ACCOUNT_PROBE_ROWS "2000"
-#define ACCOUNT_PROBE_SQL(op, dir)                                             \
-	"SELECT " ACCOUNT_COLUMNS " FROM (SELECT * FROM account WHERE "        \
-	"domain_id = $1::bigint AND ($2::bigint IS NULL OR id " op             \
-	" $2::bigint) ORDER BY id " dir " LIMIT " ACCOUNT_PROBE_ROWS ") a "    \
-	"JOIN domain d ON d.id = a.domain_id LEFT JOIN quota_usage q ON "      \
-	"q.username = a.username WHERE a.local_part ILIKE $3 OR a.username "   \
-	"ILIKE $3 ORDER BY a.id " dir " LIMIT $4::integer"
 
 #define ACCOUNT_AUDIT_JSON(alias)                                              \
 	"(SELECT (to_jsonb(x) - 'password_hash' - 'updated_at' - "             \
@@ -513,16 +483,19 @@ svc_account_list(const struct svc *svc, const struct svc_identity *id,
 	like = svc_like_pattern(page->q);
 	(void)casier_snprintf(did_s, sizeof(did_s), "%lld", did);
 	p[0] = did_s;
-	p[1] = ks.has_cursor ? ks.key : NULL;
+	/* no cursor: ids are >= 1, so "> 0" is the first page and the
+	 * prepared statements need no "IS NULL OR" (a generic plan could not
+	 * use the index for it) */
+	p[1] = ks.has_cursor ? ks.key : "0";
 	p[2] = like;
 	p[3] = ks.limit_plus_one;
 	/* keyset on (domain_id, id): the UNIQUE (domain_id, id) index; ids
 	 * grow with the username number, so this is the username order */
 	if (like == NULL) {
-		n = svc_sql(conn,
-			    ks.dir == 'p' ? ACCOUNT_LIST_SQL("<", "DESC", "")
-					  : ACCOUNT_LIST_SQL(">", "", ""),
-			    4, p, &r, res);
+		n = svc_sql_named(conn,
+				  ks.dir == 'p' ? "svc_account_list_p"
+						: "svc_account_list_n",
+				  4, p, &r, res);
 	} else {
 		/*
 		 * A search: first probe the next ACCOUNT_PROBE_ROWS accounts
@@ -532,6 +505,7 @@ svc_account_list(const struct svc *svc, const struct svc_identity *id,
 		 * from walking the id index over the whole domain for a
 		 * rare term).  bench/web shows both plans.
 		 */
+		/* not prepared: a generic plan cannot see the pattern */
 		n = svc_sql(conn,
 			    ks.dir == 'p' ? ACCOUNT_PROBE_SQL("<", "DESC")
 					  : ACCOUNT_PROBE_SQL(">", ""),
@@ -540,8 +514,8 @@ svc_account_list(const struct svc *svc, const struct svc_identity *id,
 			PQclear(r);
 			n = svc_sql(conn,
 				    ks.dir == 'p'
-					? ACCOUNT_LIST_SQL("<", "DESC", " + 0")
-					: ACCOUNT_LIST_SQL(">", "", " + 0"),
+					? ACCOUNT_SEARCH_SQL("<", "DESC")
+					: ACCOUNT_SEARCH_SQL(">", ""),
 				    4, p, &r, res);
 		}
 	}

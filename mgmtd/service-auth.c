@@ -9,6 +9,7 @@
  * trouble -> SVC_TEMPFAIL, never an identity.
  */
 #include "service-db.h"
+#include "service-sql.h"
 
 #include "log.h"
 #include "password.h"
@@ -131,18 +132,7 @@ svc_auth_token(const struct svc *svc, const char *token,
 	if (conn == NULL)
 		return -1;
 	p[0] = hash;
-	/* last_used_at is refreshed at most once a minute: a write per
-	 * request would cost more than the request */
-	n = svc_sql(conn,
-		    "WITH t AS (SELECT t.id, a.id AS admin_id, a.login, "
-		    "a.superuser, a.language, t.last_used_at FROM api_token t "
-		    "JOIN admin a ON a.id = t.admin_id WHERE t.token_hash = "
-		    "$1::bytea AND t.revoked_at IS NULL AND a.active), "
-		    "u AS (UPDATE api_token SET last_used_at = now() WHERE id "
-		    "= (SELECT id FROM t WHERE last_used_at IS NULL OR "
-		    "last_used_at < now() - interval '1 minute')) "
-		    "SELECT admin_id, login, superuser, language FROM t",
-		    1, p, &r, res);
+	n = svc_sql_named(conn, "svc_token", 1, p, &r, res);
 	svc_conn_put(svc, &conn);
 	if (n < 0)
 		return -1;

@@ -8,6 +8,7 @@
  * violations become 409/422 for the user.
  */
 #include "service-db.h"
+#include "service-sql.h"
 
 #include "address.h"
 #include "log.h"
@@ -118,6 +119,34 @@ svc_sql(struct db_conn *conn, const char *sql, int nparams,
 	return -1;
 }
 
+const struct db_statement svc_statements[] = {
+    {"svc_token", TOKEN_AUTH_SQL, 1},
+    {"svc_domain_resolve", DOMAIN_RESOLVE_SQL, 3},
+    {"svc_account_list_n", ACCOUNT_LIST_SQL(">", ""), 4},
+    {"svc_account_list_p", ACCOUNT_LIST_SQL("<", "DESC"), 4},
+};
+const size_t svc_nstatements = CASIER_ARRAY_LEN(svc_statements);
+
+int
+svc_sql_named(struct db_conn *conn, const char *name, int nparams,
+	      const char *const *params, PGresult **pg_r,
+	      struct svc_result *res)
+{
+	struct db_error err;
+
+	switch (db_exec_prepared(conn, name, nparams, params, pg_r, &err)) {
+	case CASIER_FOUND:
+		return 1;
+	case CASIER_ABSENT:
+		return 0;
+	case CASIER_LOOKUP_ERROR:
+		break;
+	}
+	*pg_r = NULL;
+	svc_db_error(&err, "", res);
+	return -1;
+}
+
 int
 svc_begin(struct db_conn *conn, struct svc_result *res)
 {
@@ -192,18 +221,9 @@ svc_domain_resolve(struct db_conn *conn, const struct svc_identity *id,
 	p[0] = norm;
 	p[1] = ip.admin_id;
 	p[2] = ip.superuser;
-	n = svc_sql(conn,
-		    lock
-			? "SELECT d.id, d.name FROM domain d WHERE d.id = "
-			  "(SELECT coalesce((SELECT id FROM domain WHERE "
-			  "name = $1), (SELECT domain_id FROM alias_domain "
-			  "WHERE name = $1))) AND " SVC_SQL_CAN_SEE(
-			      "$2", "$3") " FOR UPDATE OF d"
-			: "SELECT d.id, d.name FROM domain d WHERE d.id = "
-			  "(SELECT coalesce((SELECT id FROM domain WHERE "
-			  "name = $1), (SELECT domain_id FROM alias_domain "
-			  "WHERE name = $1))) AND " SVC_SQL_CAN_SEE("$2", "$3"),
-		    3, p, &r, res);
+	n = lock ? svc_sql(conn, DOMAIN_RESOLVE_SQL " FOR UPDATE OF d", 3, p,
+			   &r, res)
+		 : svc_sql_named(conn, "svc_domain_resolve", 3, p, &r, res);
 	if (n < 0)
 		return -1;
 	if (n == 0) {

@@ -9,6 +9,11 @@
 
 #include "db.h"
 
+/* The prepared statements of the service layer: main.c passes them to
+ * db_pool_new() so svc_sql_named() finds them. */
+extern const struct db_statement svc_statements[];
+extern const size_t svc_nstatements;
+
 /* A pooled connection, or NULL with SVC_TEMPFAIL. */
 struct db_conn *svc_conn_get(const struct svc *svc, struct svc_result *res);
 void svc_conn_put(const struct svc *svc, struct db_conn **conn);
@@ -25,6 +30,10 @@ void svc_db_error(const struct db_error *err, const char *field,
  */
 int svc_sql(struct db_conn *conn, const char *sql, int nparams,
 	    const char *const *params, PGresult **pg_r, struct svc_result *res);
+/* The same for a statement of svc_statements (service.h) by name. */
+int svc_sql_named(struct db_conn *conn, const char *name, int nparams,
+		  const char *const *params, PGresult **pg_r,
+		  struct svc_result *res);
 int svc_begin(struct db_conn *conn, struct svc_result *res);
 int svc_commit(struct db_conn *conn, struct svc_result *res);
 
