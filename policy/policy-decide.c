@@ -10,7 +10,9 @@
  *     it and blocks the account.
  *   - no SASL (the inbound smtpd): a recipient outside the hosted domains
  *     is permitted only for an authorised relay client (client network
- *     and sender domain); END-OF-MESSAGE counts relayed messages.
+ *     and sender domain); END-OF-MESSAGE counts relayed messages.  With
+ *     policy_context=relay_check (the recipient restrictions that follow
+ *     the relay restrictions) the same question is asked read-only.
  * Every store failure and every request we cannot make sense of gives a
  * temporary refusal: never unlimited sending, never an open relay.
  */
@@ -175,7 +177,7 @@ policy_decide_submission(const struct policy_request *req, const char *state,
 
 static enum policy_outcome
 policy_decide_relay(const struct policy_request *req, const char *state,
-		    const struct policy_settings *set,
+		    bool check_only, const struct policy_settings *set,
 		    const struct policy_store *store,
 		    struct policy_facts *facts)
 {
@@ -200,10 +202,13 @@ policy_decide_relay(const struct policy_request *req, const char *state,
 		if (sender == NULL ||
 		    !policy_address_domain(sender, sdomain, sizeof(sdomain)))
 			sdomain[0] = '\0';
+		if (check_only)
+			return store->relay_check(store->ctx, client, sdomain,
+						  rdomain, facts);
 		return store->relay_rcpt(store->ctx, client, sdomain, rdomain,
 					 instance, facts);
 	}
-	if (strcmp(state, "END-OF-MESSAGE") == 0)
+	if (strcmp(state, "END-OF-MESSAGE") == 0 && !check_only)
 		return store->relay_eod(store->ctx, instance, set, facts);
 	return POLICY_OUT_OK;
 }
@@ -232,7 +237,10 @@ policy_decide(const struct policy_request *req,
 		 * restrictions (permit_sasl_authenticated, reject) refuse. */
 		out = POLICY_OUT_OK;
 	else
-		out = policy_decide_relay(req, state, set, store, &facts);
+		out = policy_decide_relay(
+		    req, state,
+		    context != NULL && strcmp(context, "relay_check") == 0, set,
+		    store, &facts);
 	policy_action_format(out, &facts, action);
 	return out;
 }

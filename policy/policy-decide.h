@@ -57,6 +57,12 @@ struct policy_store {
 					  const char *rcpt_domain,
 					  const char *instance,
 					  struct policy_facts *facts_r);
+	/* Read-only: is this an authorised relay (nothing counted)? */
+	enum policy_outcome (*relay_check)(void *ctx,
+					   const char *client_address,
+					   const char *sender_domain,
+					   const char *rcpt_domain,
+					   struct policy_facts *facts_r);
 	enum policy_outcome (*relay_eod)(void *ctx, const char *instance,
 					 const struct policy_settings *set,
 					 struct policy_facts *facts_r);

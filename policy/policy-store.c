@@ -37,6 +37,7 @@ const struct db_statement policy_store_statements[] = {
      "SELECT result, coalesce(relay_client, ''), used, send_limit "
      "FROM policy_relay_eod($1, $2::integer)",
      2},
+    {"policy_relay_check", "SELECT policy_relay_check($1::inet, $2, $3)", 3},
     {"policy_housekeeping", "SELECT policy_housekeeping()", 0},
 };
 const size_t policy_store_nstatements =
@@ -179,6 +180,24 @@ policy_pg_relay_rcpt(void *ctx, const char *client_address,
 }
 
 static enum policy_outcome
+policy_pg_relay_check(void *ctx, const char *client_address,
+		      const char *sender_domain, const char *rcpt_domain,
+		      struct policy_facts *facts_r)
+{
+	const char *params[] = {client_address, sender_domain, rcpt_domain};
+	PGresult *res =
+	    policy_store_run(ctx, "policy_relay_check", 3, params, 1);
+	enum policy_outcome out;
+
+	(void)facts_r;
+	if (res == NULL)
+		return POLICY_OUT_ERROR;
+	out = policy_store_outcome(PQgetvalue(res, 0, 0));
+	PQclear(res);
+	return out;
+}
+
+static enum policy_outcome
 policy_pg_relay_eod(void *ctx, const char *instance,
 		    const struct policy_settings *set,
 		    struct policy_facts *facts_r)
@@ -212,6 +231,7 @@ policy_store_pg_init(struct policy_store *store, struct db_pool *pool)
 	store->submission_rcpt = policy_pg_submission_rcpt;
 	store->submission_eod = policy_pg_submission_eod;
 	store->relay_rcpt = policy_pg_relay_rcpt;
+	store->relay_check = policy_pg_relay_check;
 	store->relay_eod = policy_pg_relay_eod;
 }
 

@@ -62,6 +62,15 @@ fuzz_relay_rcpt(void *ctx, const char *client_address,
 }
 
 static enum policy_outcome
+fuzz_relay_check(void *ctx, const char *client_address,
+		 const char *sender_domain, const char *rcpt_domain,
+		 struct policy_facts *facts_r)
+{
+	return fuzz_relay_rcpt(ctx, client_address, sender_domain, rcpt_domain,
+			       "", facts_r);
+}
+
+static enum policy_outcome
 fuzz_relay_eod(void *ctx, const char *instance,
 	       const struct policy_settings *set, struct policy_facts *facts_r)
 {
@@ -82,6 +91,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct policy_store store = {.submission_rcpt = fuzz_sub_rcpt,
 				     .submission_eod = fuzz_sub_eod,
 				     .relay_rcpt = fuzz_relay_rcpt,
+				     .relay_check = fuzz_relay_check,
 				     .relay_eod = fuzz_relay_eod};
 	char action[POLICY_ACTION_MAX];
 	size_t chunk, off;

@@ -19,6 +19,7 @@ enum fake_call {
 	CALL_SUB_EOD,
 	CALL_RELAY_RCPT,
 	CALL_RELAY_EOD,
+	CALL_RELAY_CHECK,
 };
 
 struct fake {
@@ -77,6 +78,20 @@ fake_relay_rcpt(void *ctx, const char *client_address,
 	fake_copy(f->sender_domain, sizeof(f->sender_domain), sender_domain);
 	fake_copy(f->domain, sizeof(f->domain), rcpt_domain);
 	fake_copy(f->instance, sizeof(f->instance), instance);
+	return f->answer;
+}
+
+static enum policy_outcome
+fake_relay_check(void *ctx, const char *client_address,
+		 const char *sender_domain, const char *rcpt_domain,
+		 struct policy_facts *facts_r)
+{
+	struct fake *f = ctx;
+	(void)facts_r;
+	f->call = CALL_RELAY_CHECK;
+	fake_copy(f->client, sizeof(f->client), client_address);
+	fake_copy(f->sender_domain, sizeof(f->sender_domain), sender_domain);
+	fake_copy(f->domain, sizeof(f->domain), rcpt_domain);
 	return f->answer;
 }
 
@@ -237,6 +252,31 @@ static const struct decide_case {
      .answer = POLICY_OUT_PERMIT,
      .want_call = CALL_NONE,
      .want_action = "action=DUNNO"},
+    {.name = "relay check permits without counting",
+     .request = "request=smtpd_access_policy\nprotocol_state=RCPT\n"
+		"policy_context=relay_check\nclient_address=127.0.0.2\n"
+		"sender=a@App.example\nrecipient=x@remote.example\n"
+		"instance=5\n\n",
+     .answer = POLICY_OUT_PERMIT,
+     .want_call = CALL_RELAY_CHECK,
+     .want_action = "action=OK",
+     .want_domain = "remote.example",
+     .want_sender_domain = "app.example"},
+    {.name = "relay check for a stranger",
+     .request = "request=smtpd_access_policy\nprotocol_state=RCPT\n"
+		"policy_context=relay_check\nclient_address=192.0.2.3\n"
+		"sender=a@b.example\nrecipient=x@remote.example\n"
+		"instance=5\n\n",
+     .answer = POLICY_OUT_DENIED,
+     .want_call = CALL_RELAY_CHECK,
+     .want_action = "action=554 5.7.1 Relay access denied"},
+    {.name = "relay check does not count at end of data",
+     .request = "request=smtpd_access_policy\nprotocol_state=END-OF-MESSAGE"
+		"\npolicy_context=relay_check\nclient_address=127.0.0.2\n"
+		"instance=5\nrecipient_count=1\n\n",
+     .answer = POLICY_OUT_OVER,
+     .want_call = CALL_NONE,
+     .want_action = "action=DUNNO"},
     {.name = "not a policy request",
      .request = "request=something_else\nprotocol_state=RCPT\n\n",
      .answer = POLICY_OUT_PERMIT,
@@ -258,6 +298,7 @@ START_TEST(test_decide_table)
 	    .submission_rcpt = fake_sub_rcpt,
 	    .submission_eod = fake_sub_eod,
 	    .relay_rcpt = fake_relay_rcpt,
+	    .relay_check = fake_relay_check,
 	    .relay_eod = fake_relay_eod,
 	};
 	char action[POLICY_ACTION_MAX];

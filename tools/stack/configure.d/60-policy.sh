@@ -10,8 +10,11 @@
 #     limit), for SASL users;
 #   - inbound smtpd (+25): in smtpd_relay_restrictions before
 #     reject_unauth_destination, so an authorised relay client is
-#     permitted and everyone else is refused (no open relay), and at end
-#     of data to count relayed messages;
+#     permitted (and counted) and everyone else is refused (no open
+#     relay); read-only (policy_context=relay_check) at the start of
+#     smtpd_recipient_restrictions, so the resolution check that follows
+#     does not refuse relayed recipients; at end of data to count
+#     relayed messages;
 #   - never the re-injection smtpd (+26): forwards made by delivery and
 #     vacation replies are not counted.
 # If the policy service does not answer, Postfix answers 451 4.3.5.
@@ -50,6 +53,7 @@ reinject="127.0.0.1:$CASIER_REINJECT_PORT/inet"
 
 # A named parameter keeps spaces out of master.cf -o values.
 $P -e "casier_policy = check_policy_service unix:$sock" \
+	"casier_relay_check = check_policy_service { unix:$sock, policy_context=relay_check }" \
 	"smtpd_policy_service_default_action = 451 4.3.5 Policy service unavailable, try again later" \
 	"smtpd_policy_service_timeout = 100s" \
 	"smtpd_policy_service_max_idle = 300s"
@@ -59,6 +63,17 @@ relay=$($P -h smtpd_relay_restrictions)
 case $relay in
 *'$casier_policy'*) ;;
 *) $P -e "smtpd_relay_restrictions = \$casier_policy, $relay" ;;
+esac
+
+# Inbound recipient restrictions reject recipients outside the hosted
+# domains (delivery's resolution); an authorised relay client is let
+# through first by a read-only check (it was counted above, once).
+rr=$($P -h smtpd_recipient_restrictions)
+case $rr in
+*'$casier_relay_check'*) ;;
+*reject_non_fqdn_recipient*)
+	$P -e "smtpd_recipient_restrictions = ${rr/reject_non_fqdn_recipient/reject_non_fqdn_recipient, \$casier_relay_check}" ;;
+*) $P -e "smtpd_recipient_restrictions = \$casier_relay_check${rr:+, $rr}" ;;
 esac
 
 # End of data, for every smtpd that does not override it (inbound and
