@@ -5,6 +5,7 @@
 #include "api.h"
 
 #include "api-handlers.h"
+#include "api-outbound.h"
 #include "api-archive.h"
 #include "api-vacation.h"
 
@@ -71,6 +72,24 @@ static const struct route routes[] = {
      api_archive_volume_download},
     {HTTP_POST, "/api/v1/domains/{domain}/archive-volumes/{serial}/received",
      api_archive_volume_received},
+
+    /* outbound limits and relay clients (api-outbound.c) */
+    {HTTP_POST, "/api/v1/accounts/{username}/unblock", api_account_unblock},
+    {HTTP_GET, "/api/v1/accounts/{username}/report", api_account_report},
+    {HTTP_POST, "/api/v1/accounts/{username}/bulk-requests",
+     api_bulk_request_create},
+    {HTTP_GET, "/api/v1/bulk-requests", api_bulk_request_list},
+    {HTTP_POST, "/api/v1/bulk-requests/{id}/approve", api_bulk_request_approve},
+    {HTTP_POST, "/api/v1/bulk-requests/{id}/reject", api_bulk_request_reject},
+    {HTTP_POST, "/api/v1/relay-clients", api_relay_client_create},
+    {HTTP_GET, "/api/v1/relay-clients", api_relay_client_list},
+    {HTTP_GET, "/api/v1/relay-clients/{id}", api_relay_client_get},
+    {HTTP_PATCH, "/api/v1/relay-clients/{id}", api_relay_client_patch},
+    {HTTP_DELETE, "/api/v1/relay-clients/{id}", api_relay_client_delete},
+    {HTTP_POST, "/api/v1/relay-clients/{id}/contacts", api_relay_contact_add},
+    {HTTP_DELETE, "/api/v1/relay-clients/{id}/contacts/{email}",
+     api_relay_contact_delete},
+    {HTTP_GET, "/api/v1/relay-clients/{id}/report", api_relay_client_report},
     {HTTP_GET, "/api/v1/domains/{domain}/export.csv", api_domain_export},
     {HTTP_POST, "/api/v1/domains/{domain}/import", api_domain_import},
 };
