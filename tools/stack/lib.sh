@@ -249,3 +249,31 @@ render() {
 		"$1" >"$2.tmp" || die "cannot render $1"
 	mv "$2.tmp" "$2"
 }
+
+# ensure_searchable PATH...: the daemons run as postgres, dovecot, postfix,
+# vmail and casier and read the repository (templates, word list), the
+# build (programs) and the run directory, so every parent directory must be
+# searchable by others.  As root, add the search bit (o+x: no listing) where
+# it is missing, e.g. /root on a CI machine that clones there.
+ensure_searchable() {
+	local p d perm
+	for p in "$@"; do
+		d=$p
+		while [ "$d" != / ] && [ -n "$d" ]; do
+			d=$(dirname "$d")
+			[ -d "$d" ] || continue
+			perm=$(stat -c %A "$d")
+			case ${perm:9:1} in
+			x | t) ;;
+			*)
+				if [ "$(id -u)" = 0 ]; then
+					log "making $d searchable by the daemons (chmod o+x)"
+					chmod o+x "$d" || die "cannot chmod o+x $d"
+				else
+					die "$d is not searchable by other users (mode $perm): chmod o+x it"
+				fi
+				;;
+			esac
+		done
+	done
+}
