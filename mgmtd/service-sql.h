@@ -35,7 +35,7 @@
 	"(a.local_part ILIKE $3 OR a.username ILIKE $3) ORDER BY a.id + "      \
 	"0 " dir " LIMIT $4::integer"
 /* The search over the next ACCOUNT_PROBE_ROWS accounts in page order. */
-#define ACCOUNT_PROBE_ROWS "2000"
+#define ACCOUNT_PROBE_ROWS "500"
 #define ACCOUNT_PROBE_SQL(op, dir)                                             \
 	"SELECT " ACCOUNT_COLUMNS " FROM (SELECT * FROM account WHERE "        \
 	"domain_id = $1::bigint AND id " op " $2::bigint ORDER BY id " dir     \
