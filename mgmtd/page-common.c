@@ -12,6 +12,7 @@
 #include "page-common.h"
 
 #include "log.h"
+#include "page-archive.h"
 #include "page-vacation.h"
 #include "pages.h"
 #include "str.h"
@@ -79,6 +80,23 @@ static const struct route page_route_table[] = {
     {HTTP_POST, "/tokens", page_token_create},
     {HTTP_POST, "/tokens/{id}/revoke", page_token_revoke},
     {HTTP_GET, "/audit", page_audit},
+    {HTTP_GET, "/domains/{domain}/archive", page_archive_list},
+    {HTTP_GET, "/domains/{domain}/archive/{id}", page_archive_message},
+    {HTTP_POST, "/domains/{domain}/archive/{id}/resend", page_archive_resend},
+    {HTTP_GET, "/domains/{domain}/archive/{id}/delete",
+     page_archive_delete_form},
+    {HTTP_POST, "/domains/{domain}/archive/{id}/delete", page_archive_delete},
+    {HTTP_GET, "/domains/{domain}/archive-prefs", page_archive_prefs_form},
+    {HTTP_POST, "/domains/{domain}/archive-prefs", page_archive_prefs_save},
+    {HTTP_POST, "/domains/{domain}/archive-whitelist",
+     page_archive_whitelist_add},
+    {HTTP_POST, "/domains/{domain}/archive-whitelist/{name}/delete",
+     page_archive_whitelist_remove},
+    {HTTP_GET, "/domains/{domain}/archive-volumes", page_archive_volumes},
+    {HTTP_GET, "/domains/{domain}/archive-volumes/{serial}/download",
+     page_archive_volume_download},
+    {HTTP_POST, "/domains/{domain}/archive-volumes/{serial}/received",
+     page_archive_volume_received},
 };
 
 const struct route *

@@ -320,7 +320,7 @@ api POST "/api/v1/domains/$C/archive-volumes/$SERIAL/received" >/dev/null
 assert_eq "receipt: confirmed" 204 "$(api_status)"
 assert_eq "receipt: the volume's messages are deleted" 0 "$(sql "SELECT count(*) FROM archive_message WHERE volume_id = $VID")"
 assert_eq "receipt: audited" 1 "$(sql "SELECT count(*) FROM audit_log WHERE action = 'archive.volume.receive' AND object = '$SERIAL'")"
-"$ARCH" -c "$TEST_TMP/archive.conf" -u casier maintain >/dev/null
+"$ARCH" -c "$TEST_TMP/archive.conf" -u casier maintain >/dev/null 2>&1
 if [ ! -e "$VPATH" ]; then pass "receipt: the file is removed"; else fail "receipt: the file is removed" "$VPATH"; fi
 B=$(api GET "/api/v1/domains/$C/archive-volumes")
 assert_eq "dashboard: received, no longer available" "false" "$(jq -r '.items[0].available' <<<"$B")"
@@ -328,7 +328,7 @@ assert_eq "dashboard: received, no longer available" "false" "$(jq -r '.items[0]
 # hard cap: keep at most 1 KiB offline, the newest
 before=$(sql "SELECT count(*) FROM archive_message WHERE domain_id = $CID AND state = 'cellar'")
 conf 1k
-"$ARCH" -c "$TEST_TMP/archive.conf" -u casier maintain >/dev/null
+"$ARCH" -c "$TEST_TMP/archive.conf" -u casier maintain >/dev/null 2>&1
 OFF=$(sql "SELECT coalesce(sum(stored_bytes), 0) FROM archive_message WHERE domain_id = $CID AND state <> 'online'")
 after=$(sql "SELECT count(*) FROM archive_message WHERE domain_id = $CID AND state = 'cellar'")
 if [ "$OFF" -le 1024 ] && [ "$after" -lt "$before" ]; then pass "hard cap: oldest cellar messages deleted"; else fail "hard cap: oldest cellar messages deleted" "$before -> $after, $OFF bytes"; fi
@@ -338,7 +338,7 @@ assert_eq "hard cap: online untouched" "$NON" "$(sql "SELECT count(*) FROM archi
 AT=$(($(date +%s) - 400 * 86400)) store "box@$C" < <(msg "very old" x@remote.example "box@$C" old$$) >/dev/null
 AT=$(($(date +%s) - 10 * 86400)) store "box@$C" < <(msg "recent" x@remote.example "box@$C" new$$) >/dev/null
 conf 64k 365d
-"$ARCH" -c "$TEST_TMP/archive.conf" -u casier maintain >/dev/null
+"$ARCH" -c "$TEST_TMP/archive.conf" -u casier maintain >/dev/null 2>&1
 assert_eq "retention: older than max_age deleted" 0 "$(sql "SELECT count(*) FROM archive_message WHERE message_id = '<old$$@remote.example>'")"
 assert_eq "retention: younger kept" 1 "$(sql "SELECT count(*) FROM archive_message WHERE message_id = '<new$$@remote.example>'")"
 
