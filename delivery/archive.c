@@ -39,40 +39,31 @@ archive_source_spool(struct archive_source *src, struct spool *sp)
 	src->read = spool_read;
 	src->ctx = sp;
 	src->size = spool_size(sp);
+	src->mem = NULL;
 }
-
-struct membuf {
-	const unsigned char *p;
-	size_t len;
-};
 
 static ssize_t
 buffer_read(void *ctx, void *buf, size_t len, uint64_t off)
 {
-	const struct membuf *m = ctx;
+	const struct archive_source *src = ctx;
 	size_t n;
 
-	if (off >= m->len)
+	if (off >= src->size)
 		return 0;
-	n = m->len - (size_t)off;
+	n = (size_t)(src->size - off);
 	if (n > len)
 		n = len;
-	memcpy(buf, m->p + off, n);
+	memcpy(buf, src->mem + off, n);
 	return (ssize_t)n;
 }
 
 void
 archive_source_buffer(struct archive_source *src, const void *buf, size_t len)
 {
-	/* one buffer source per thread at a time would be too strict: keep
-	 * the descriptor with the source itself */
-	static _Thread_local struct membuf m;
-
-	m.p = buf;
-	m.len = len;
 	src->read = buffer_read;
-	src->ctx = &m;
+	src->ctx = src;
 	src->size = len;
+	src->mem = buf;
 }
 
 /* The archived domains among the recipients, with their recipients. */

@@ -51,6 +51,7 @@ struct archive_source {
 	ssize_t (*read)(void *ctx, void *buf, size_t len, uint64_t off);
 	void *ctx;
 	uint64_t size;
+	const unsigned char *mem; /* archive_source_buffer() */
 };
 
 struct archive_stats {
