@@ -8,8 +8,12 @@
  * (accounts created by the run script).  Prints decisions per second and
  * latency percentiles; counts answers that are not DUNNO as errors.
  *
- * usage: policy-bench SOCKET SECONDS CONNECTIONS LOGIN_FMT RCPTS
+ * usage: policy-bench SOCKET SECONDS CONNECTIONS LOGIN_FMT RCPTS [RATE]
  *   LOGIN_FMT is a printf format with one %d (the connection number).
+ *   RATE (decisions per second, all connections together): open loop,
+ *   each connection sends on a fixed schedule and latency is measured
+ *   from the scheduled time (no coordinated omission).  Without RATE,
+ *   closed loop: each connection sends as fast as answers come.
  */
 #include <pthread.h>
 #include <stdio.h>
@@ -33,6 +37,8 @@ struct worker {
 static const char *sock_path, *login_fmt;
 static double seconds;
 static int rcpts;
+static double rate; /* 0: closed loop */
+static int nconns;
 static volatile int stop_flag;
 
 static double
@@ -69,6 +75,9 @@ run(void *arg)
 	char login[64], req[1024], reply[1024];
 	long long msg = 0;
 	int fd = socket(AF_UNIX, SOCK_STREAM, 0);
+	/* Open loop: this connection's share of the rate, staggered. */
+	double interval = rate > 0 ? 1e6 * nconns / rate : 0;
+	double next = now_us() + interval * w->id / nconns;
 
 	snprintf(sun.sun_path, sizeof(sun.sun_path), "%s", sock_path);
 	snprintf(login, sizeof(login), login_fmt, w->id);
@@ -106,7 +115,15 @@ run(void *arg)
 					       "instance=b%d.%lld\n"
 					       "recipient_count=%d\n\n",
 					       login, login, w->id, msg, rcpts);
-			t0 = now_us();
+			if (interval > 0) {
+				double wait = next - now_us();
+				if (wait > 0)
+					usleep((useconds_t)wait);
+				t0 = next;
+				next += interval;
+			} else {
+				t0 = now_us();
+			}
 			if (ask(fd, req, (size_t)len, reply, sizeof(reply)) < 0) {
 				w->errors++;
 				close(fd);
@@ -139,14 +156,16 @@ main(int argc, char **argv)
 	double t0, t1, *all;
 	long long total = 0, errors = 0, nall = 0;
 
-	if (argc != 6) {
+	if (argc != 6 && argc != 7) {
 		fprintf(stderr, "usage: policy-bench SOCKET SECONDS CONNECTIONS "
-				"LOGIN_FMT RCPTS\n");
+				"LOGIN_FMT RCPTS [RATE]\n");
 		return 2;
 	}
+	rate = argc == 7 ? atof(argv[6]) : 0;
 	sock_path = argv[1];
 	seconds = atof(argv[2]);
 	n = atoi(argv[3]);
+	nconns = n;
 	login_fmt = argv[4];
 	rcpts = atoi(argv[5]);
 	ws = calloc((size_t)n, sizeof(*ws));
@@ -170,8 +189,10 @@ main(int argc, char **argv)
 		nall += ws[i].nlat;
 	}
 	qsort(all, (size_t)nall, sizeof(double), cmp);
-	printf("connections=%d seconds=%.1f decisions=%lld errors=%lld\n", n,
-	       (t1 - t0) / 1e6, total, errors);
+	printf("mode=%s connections=%d seconds=%.1f decisions=%lld "
+	       "errors=%lld\n",
+	       rate > 0 ? "open-loop" : "closed-loop", n, (t1 - t0) / 1e6, total,
+	       errors);
 	printf("decisions_per_second=%.0f\n", total / ((t1 - t0) / 1e6));
 	if (nall > 0)
 		printf("latency_ms p50=%.2f p90=%.2f p99=%.2f max=%.2f\n",
