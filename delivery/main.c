@@ -83,7 +83,7 @@ conn_thread(void *arg)
 	dc.srs_enabled = d->srs_enabled;
 	if (ca->policy) {
 		policy_session_run(ca->fd, &dc,
-				   (int)dc.cfg->idle_timeout * 1000);
+				   (int)dc.cfg->idle_timeout * 1000, &stopping);
 	} else {
 		deliver_backend_init(&dc, &be);
 		sc.hostname = dc.cfg->hostname;
@@ -208,8 +208,9 @@ main(int argc, char **argv)
 	struct jobs_params jp;
 	pthread_t jobs_tid;
 	pthread_attr_t attr;
-	int lfd, pfd = -1, opt;
-	char *conninfo;
+	int lfd = -1, pfd = -1, opt, ret = 1;
+	unsigned int busy_left;
+	char *conninfo = NULL;
 	static const char busy[] = "421 4.3.2 Too many connections\r\n";
 
 	while ((opt = getopt(argc, argv, "c:u:th")) != -1) {
@@ -225,7 +226,7 @@ main(int argc, char **argv)
 			break;
 		default:
 			usage();
-			return 1;
+			return 1; /* nothing allocated yet */
 		}
 	}
 	if (config_path == NULL)
@@ -234,32 +235,35 @@ main(int argc, char **argv)
 	d.cfg = calloc(1, sizeof(*d.cfg));
 	if (d.cfg == NULL ||
 	    deliverd_config_load(config_path, d.cfg, err, sizeof(err)) < 0) {
-		fprintf(stderr, "casier-deliverd: %s\n", err);
+		fprintf(stderr, "casier-deliverd: %s\n",
+			d.cfg == NULL ? "out of memory" : err);
+		free(d.cfg);
 		return 1;
 	}
 	if (test_only) {
 		printf("casier-deliverd: %s is valid\n", config_path);
-		return 0;
+		ret = 0;
+		goto out;
 	}
 	if (geteuid() == 0) {
 		if (user == NULL) {
 			fprintf(stderr, "casier-deliverd: started as root "
 					"without -u user; refusing\n");
-			return 1;
+			goto out;
 		}
 		if (d.cfg->pid_file != NULL &&
 		    write_pid_file(d.cfg->pid_file) < 0)
-			return 1;
+			goto out;
 		if (drop_privileges(user) < 0)
-			return 1;
+			goto out;
 	} else if (d.cfg->pid_file != NULL &&
 		   write_pid_file(d.cfg->pid_file) < 0) {
-		return 1;
+		goto out;
 	}
 	log_open("casier-deliverd", false, true, LOG_LEVEL_INFO);
 	if (sodium_init() < 0) {
 		fprintf(stderr, "casier-deliverd: libsodium init failed\n");
-		return 1;
+		goto out;
 	}
 	if (d.cfg->srs_domain != NULL) {
 		d.srs.domain = d.cfg->srs_domain;
@@ -271,20 +275,20 @@ main(int argc, char **argv)
 	}
 	conninfo = db_conninfo(d.cfg);
 	if (conninfo == NULL)
-		return 1;
+		goto out;
 	d.db = db_pool_new(conninfo, (unsigned int)d.cfg->db_pool_size,
 			   deliverd_statements, deliverd_nstatements);
 	if (d.db == NULL) {
 		fprintf(stderr, "casier-deliverd: cannot create the pool\n");
-		return 1;
+		goto out;
 	}
 	lfd = listen_unix(d.cfg->socket);
 	if (lfd < 0)
-		return 1;
+		goto out;
 	if (d.cfg->policy_socket != NULL) {
 		pfd = listen_unix(d.cfg->policy_socket);
 		if (pfd < 0)
-			return 1;
+			goto out;
 	}
 
 	memset(&sa, 0, sizeof(sa));
@@ -309,7 +313,7 @@ main(int argc, char **argv)
 	if (pthread_create(&jobs_tid, NULL, jobs_thread, &jp) != 0) {
 		fprintf(stderr,
 			"casier-deliverd: cannot start the job thread\n");
-		return 1;
+		goto out;
 	}
 	log_info("ready: lmtp %s%s%s, uid %ld", d.cfg->socket,
 		 pfd >= 0 ? ", policy " : "",
@@ -389,8 +393,10 @@ main(int argc, char **argv)
 	/* SIGTERM: no new connections; let transactions finish. */
 	log_info("stopping: waiting for %u connection(s)", d.active);
 	(void)close(lfd);
+	lfd = -1;
 	if (pfd >= 0)
 		(void)close(pfd);
+	pfd = -1;
 	(void)unlink(d.cfg->socket);
 	if (d.cfg->policy_socket != NULL)
 		(void)unlink(d.cfg->policy_socket);
@@ -403,9 +409,32 @@ main(int argc, char **argv)
 		while (d.active > 0 &&
 		       pthread_cond_timedwait(&d.idle, &d.lock, &until) == 0)
 			;
+		busy_left = d.active;
 		pthread_mutex_unlock(&d.lock);
+	}
+	if (busy_left > 0) {
+		/* sessions still use the pool and the configuration: exit
+		 * without freeing them; their clients will retry */
+		log_warning("stopping with %u connection(s) still open",
+			    busy_left);
+		return 0;
 	}
 	(void)pthread_join(jobs_tid, NULL);
 	log_info("stopped");
-	return 0;
+	ret = 0;
+out:
+	if (lfd >= 0)
+		(void)close(lfd);
+	if (pfd >= 0)
+		(void)close(pfd);
+	db_pool_free(&d.db);
+	free(conninfo);
+	for (size_t i = 0; i < d.nold; i++) {
+		deliverd_config_free(d.old[i]);
+		free(d.old[i]);
+	}
+	free(d.old);
+	deliverd_config_free(d.cfg);
+	free(d.cfg);
+	return ret;
 }

@@ -99,8 +99,11 @@ policy_answer(struct deliver_ctx *dc, const struct policy_request *req,
 }
 
 void
-policy_session_run(int fd, struct deliver_ctx *dc, int timeout_ms)
+policy_session_run(int fd, struct deliver_ctx *dc, int timeout_ms,
+		   volatile sig_atomic_t *stopping)
 {
+	int idle = 0;
+
 	struct lmtp_linebuf *lb = malloc(sizeof(*lb));
 	struct policy_request req;
 	struct str out;
@@ -115,12 +118,19 @@ policy_session_run(int fd, struct deliver_ctx *dc, int timeout_ms)
 		struct pollfd pfd = {.fd = fd, .events = POLLIN};
 		ssize_t n;
 		size_t off = 0;
-		int r = poll(&pfd, 1, timeout_ms);
+		int r = poll(&pfd, 1, 1000);
 
 		if (r < 0 && errno == EINTR)
 			continue;
-		if (r <= 0)
+		if (r < 0 || (stopping != NULL && *stopping))
 			break;
+		if (r == 0) {
+			idle += 1000;
+			if (idle >= timeout_ms)
+				break;
+			continue;
+		}
+		idle = 0;
 		n = read(fd, in, sizeof(in));
 		if (n <= 0)
 			break;

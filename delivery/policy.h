@@ -8,6 +8,7 @@
 
 #include "casier.h"
 
+#include <signal.h>
 #include <stdint.h>
 
 #define POLICY_VALUE_MAX 512
@@ -31,7 +32,11 @@ int policy_request_line(struct policy_request *req, const char *line,
 			size_t len);
 
 struct deliver_ctx;
-/* Serve policy requests on fd until EOF; does not close fd. */
-void policy_session_run(int fd, struct deliver_ctx *dc, int timeout_ms);
+/*
+ * Serve policy requests on fd until EOF, the idle timeout or a stop
+ * request (checked every second between requests); does not close fd.
+ */
+void policy_session_run(int fd, struct deliver_ctx *dc, int timeout_ms,
+			volatile sig_atomic_t *stopping);
 
 #endif
