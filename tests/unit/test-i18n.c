@@ -179,6 +179,80 @@ START_TEST(test_templates_translated)
 }
 END_TEST
 
+/*
+ * Every catalog key the page code names as a literal ("title.x",
+ * "err.x", "confirm.x", "nav.x") exists in both catalogs: a missing one
+ * would show its key to the user.  Scans mgmtd/page-*.c.
+ */
+START_TEST(test_code_keys_translated)
+{
+	static const char *const prefixes[] = {"\"title.", "\"err.",
+					       "\"confirm.", "\"nav."};
+	const char *srcdir = getenv("CASIER_SRCDIR");
+	char dir[4096];
+	struct i18n_catalog *fr = shipped("fr"), *en = shipped("en");
+	DIR *d;
+	struct dirent *de;
+	unsigned int seen = 0;
+
+	ck_assert_int_ge(casier_snprintf(dir, sizeof(dir), "%s/mgmtd",
+					 srcdir == NULL ? "." : srcdir),
+			 0);
+	d = opendir(dir);
+	ck_assert_ptr_nonnull(d);
+	while ((de = readdir(d)) != NULL) {
+		char path[8192];
+		struct str src;
+		char buf[8192];
+		ssize_t r;
+		int fd;
+		size_t n = strlen(de->d_name);
+
+		if (strncmp(de->d_name, "page-", 5) != 0 || n < 3 ||
+		    strcmp(de->d_name + n - 2, ".c") != 0)
+			continue;
+		ck_assert_int_ge(casier_snprintf(path, sizeof(path), "%s/%s",
+						 dir, de->d_name),
+				 0);
+		fd = open(path, O_RDONLY);
+		ck_assert_int_ge(fd, 0);
+		str_init(&src, 4 * 1024 * 1024);
+		while ((r = read(fd, buf, sizeof(buf))) > 0)
+			ck_assert_int_eq(str_append_mem(&src, buf, (size_t)r),
+					 0);
+		close(fd);
+		for (size_t k = 0; k < CASIER_ARRAY_LEN(prefixes); k++) {
+			for (char *p = strstr(src.data, prefixes[k]); p != NULL;
+			     p = strstr(p + 1, prefixes[k])) {
+				char key[128];
+				char *q = strchr(p + 1, '"');
+				size_t klen;
+
+				ck_assert_ptr_nonnull(q);
+				klen = (size_t)(q - (p + 1));
+				ck_assert_uint_lt(klen, sizeof(key));
+				memcpy(key, p + 1, klen);
+				key[klen] = '\0';
+				/* "err.%s.%s" and the like are built keys */
+				if (strchr(key, '%') != NULL ||
+				    key[klen - 1] == '.')
+					continue;
+				ck_assert_msg(i18n_get(fr, key) != NULL &&
+						  i18n_get(en, key) != NULL,
+					      "%s: key %s missing", de->d_name,
+					      key);
+				seen++;
+			}
+		}
+		str_free(&src);
+	}
+	closedir(d);
+	ck_assert_uint_gt(seen, 30);
+	i18n_catalog_free(&fr);
+	i18n_catalog_free(&en);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -194,6 +268,7 @@ main(void)
 			    (int)CASIER_ARRAY_LEN(bad_cats));
 	tcase_add_test(tc, test_shipped_same_keys);
 	tcase_add_test(tc, test_templates_translated);
+	tcase_add_test(tc, test_code_keys_translated);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
