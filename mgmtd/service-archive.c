@@ -57,7 +57,7 @@ text_ok(const char *s)
 	return true;
 }
 
-/* "YYYY-MM-DD", "YYYY-MM-DD HH:MM[:SS]", "YYYY-MM-DDTHH:MM[:SS][Z]" ->
+/* "YYYY-MM-DD", "YYYY-MM-DD H:MM[:SS]", "YYYY-MM-DDTHH:MM[:SS][Z]" ->
  * "YYYY-MM-DD HH:MM:SS" (UTC); a bare date with end_of_day -> the next
  * day's midnight.  0 or -1. */
 static int
@@ -76,17 +76,27 @@ date_parse(const char *s, bool end_of_day, char out[20])
 			return -1;
 	if (len > 10) {
 		const char *p = s + 10;
-		int m = 0;
 
 		if (*p != ' ' && *p != 'T')
 			return -1;
 		p++;
-		if (sscanf(p, "%2d:%2d%n", &h, &mi, &m) != 2 || m != 5)
+		/* H:MM or HH:MM (the old manual writes "9:30"), then :SS */
+		if (p[0] < '0' || p[0] > '9')
 			return -1;
-		p += 5;
+		h = p[0] - '0';
+		p++;
+		if (*p >= '0' && *p <= '9')
+			h = h * 10 + (*p++ - '0');
+		if (p[0] != ':' || p[1] < '0' || p[1] > '9' || p[2] < '0' ||
+		    p[2] > '9')
+			return -1;
+		mi = (p[1] - '0') * 10 + (p[2] - '0');
+		p += 3;
 		if (*p == ':') {
-			if (sscanf(p + 1, "%2d%n", &se, &m) != 1 || m != 2)
+			if (p[1] < '0' || p[1] > '9' || p[2] < '0' ||
+			    p[2] > '9')
 				return -1;
+			se = (p[1] - '0') * 10 + (p[2] - '0');
 			p += 3;
 		}
 		if (*p == 'Z')
