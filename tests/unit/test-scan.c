@@ -553,23 +553,28 @@ le32(struct str *s, uint32_t v)
 	le16(s, v >> 16);
 }
 
-/* A zip archive with one stored (uncompressed) member. */
+/*
+ * A zip archive with one stored (uncompressed) member; with encrypted,
+ * the "encrypted" flag (general purpose bit 0) is set on the member.
+ */
 static void
-make_zip(struct str *z, const char *name, const char *data)
+make_zip_flags(struct str *z, const char *name, const char *data,
+	       bool encrypted)
 {
+	const unsigned int flags = encrypted ? 1 : 0;
 	size_t nlen = strlen(name), dlen = strlen(data);
 	uint32_t crc = crc32_of((const unsigned char *)data, dlen);
 	size_t cd_off, cd_size;
 
 	le32(z, 0x04034b50);
-	le16(z, 10), le16(z, 0), le16(z, 0), le16(z, 0), le16(z, 0);
+	le16(z, 10), le16(z, flags), le16(z, 0), le16(z, 0), le16(z, 0);
 	le32(z, crc), le32(z, (uint32_t)dlen), le32(z, (uint32_t)dlen);
 	le16(z, (unsigned int)nlen), le16(z, 0);
 	ck_assert_int_eq(str_append(z, name), 0);
 	ck_assert_int_eq(str_append(z, data), 0);
 	cd_off = z->len;
 	le32(z, 0x02014b50);
-	le16(z, 20), le16(z, 10), le16(z, 0), le16(z, 0), le16(z, 0),
+	le16(z, 20), le16(z, 10), le16(z, flags), le16(z, 0), le16(z, 0),
 	    le16(z, 0);
 	le32(z, crc), le32(z, (uint32_t)dlen), le32(z, (uint32_t)dlen);
 	le16(z, (unsigned int)nlen), le16(z, 0), le16(z, 0), le16(z, 0),
@@ -583,6 +588,12 @@ make_zip(struct str *z, const char *name, const char *data)
 	le32(z, (uint32_t)cd_off), le16(z, 0);
 }
 
+static void
+make_zip(struct str *z, const char *name, const char *data)
+{
+	make_zip_flags(z, name, data, false);
+}
+
 enum body_kind {
 	BODY_PLAIN,
 	BODY_BASE64,
@@ -592,6 +603,7 @@ enum body_kind {
 	BODY_UNTERMINATED,
 	BODY_BROKEN_BASE64,
 	BODY_DEEP_NESTING,
+	BODY_ENCRYPTED_ZIP,
 };
 
 static void
@@ -624,7 +636,12 @@ make_mail(struct str *m, enum body_kind kind)
 	case BODY_ZIP:
 	case BODY_UNTERMINATED:
 	case BODY_BROKEN_BASE64:
-		if (kind == BODY_ZIP) {
+	case BODY_ENCRYPTED_ZIP:
+		if (kind == BODY_ENCRYPTED_ZIP) {
+			make_zip_flags(&zip, "secret.txt", "not really secret",
+				       true);
+			b64(&att, (const unsigned char *)zip.data, zip.len);
+		} else if (kind == BODY_ZIP) {
 			make_zip(&zip, "eicar.com", EICAR);
 			b64(&att, (const unsigned char *)zip.data, zip.len);
 		} else if (kind == BODY_BROKEN_BASE64) {
@@ -721,6 +738,35 @@ START_TEST(test_engine_scan)
 	ck_assert_int_eq(out_fd.verdict, out.verdict);
 	ck_assert_str_eq(out_fd.name, out.name);
 	scan_buffer_free(&buf);
+	str_free(&m);
+	scan_engine_release(&engine);
+}
+END_TEST
+
+/* block_encrypted turns an encrypted archive into a refusal. */
+START_TEST(test_engine_block_encrypted)
+{
+	struct scan_config cfg;
+	char dir[4096];
+	struct scan_engine *engine = load_test_engine(&cfg, dir, sizeof(dir));
+	struct scan_outcome out;
+	struct str m;
+
+	str_init(&m, 1 << 20);
+	make_mail(&m, BODY_ENCRYPTED_ZIP);
+	scan_engine_scan_mem(engine, &cfg, m.data, m.len, &out);
+	ck_assert_msg(out.verdict == SCAN_CLEAN, "off: verdict %d (%s)",
+		      out.verdict, out.name);
+	/* A fresh engine: libclamav caches clean verdicts per engine, and
+	 * the milter never changes options on a live engine. */
+	scan_engine_release(&engine);
+	engine = load_test_engine(&cfg, dir, sizeof(dir));
+	cfg.block_encrypted = true;
+	scan_engine_scan_mem(engine, &cfg, m.data, m.len, &out);
+	ck_assert_msg(out.verdict == SCAN_INFECTED, "on: verdict %d (%s)",
+		      out.verdict, out.name);
+	ck_assert_msg(strstr(out.name, "Encrypted") != NULL, "name %s",
+		      out.name);
 	str_free(&m);
 	scan_engine_release(&engine);
 }
@@ -828,6 +874,7 @@ main(void)
 	tcase_add_test(tc, test_buffer_spill_failure);
 	tcase_add_loop_test(tc, test_engine_scan, 0,
 			    (int)CASIER_ARRAY_LEN(scan_cases));
+	tcase_add_test(tc, test_engine_block_encrypted);
 	tcase_add_test(tc, test_engine_empty_dir_fails);
 	tcase_add_test(tc, test_engine_swap_keeps_old_alive);
 	tcase_add_test(tc, test_fingerprint_changes);
