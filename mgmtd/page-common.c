@@ -13,6 +13,7 @@
 
 #include "log.h"
 #include "page-archive.h"
+#include "page-outbound.h"
 #include "page-vacation.h"
 #include "pages.h"
 #include "str.h"
@@ -49,6 +50,9 @@ static const struct route page_route_table[] = {
     {HTTP_GET, "/domains/{domain}/accounts", page_accounts},
     {HTTP_GET, "/domains/{domain}/accounts/new", page_account_new_form},
     {HTTP_POST, "/domains/{domain}/accounts/new", page_account_new},
+    {HTTP_GET, "/domains/{domain}/export.csv", page_domain_export},
+    {HTTP_GET, "/domains/{domain}/import", page_import_form},
+    {HTTP_POST, "/domains/{domain}/import", page_import},
     {HTTP_GET, "/domains/{domain}/catchall", page_catchall_form},
     {HTTP_POST, "/domains/{domain}/catchall", page_catchall_save},
     {HTTP_GET, "/domains/{domain}/aliases", page_aliases},
@@ -97,6 +101,12 @@ static const struct route page_route_table[] = {
      page_archive_volume_download},
     {HTTP_POST, "/domains/{domain}/archive-volumes/{serial}/received",
      page_archive_volume_received},
+    {HTTP_GET, "/accounts/{username}/outbound", page_outbound_account},
+    {HTTP_POST, "/accounts/{username}/unblock", page_outbound_unblock},
+    {HTTP_GET, "/accounts/{username}/report.csv", page_outbound_account_csv},
+    {HTTP_GET, "/relay-clients", page_relay_clients},
+    {HTTP_GET, "/relay-clients/{id}/report", page_relay_report},
+    {HTTP_GET, "/relay-clients/{id}/report.csv", page_relay_report_csv},
 };
 
 const struct route *
@@ -428,6 +438,14 @@ bool
 page_begin(struct page *p, struct http_request *req, struct http_response *resp,
 	   enum page_access access)
 {
+	return page_begin_limits(p, req, resp, access, NULL);
+}
+
+bool
+page_begin_limits(struct page *p, struct http_request *req,
+		  struct http_response *resp, enum page_access access,
+		  const struct form_limits *limits)
+{
 	const char *cookie = http_request_cookie(req, SESSION_COOKIE);
 	const struct web_config *cfg = req->ctx->cfg;
 
@@ -497,7 +515,7 @@ page_begin(struct page *p, struct http_request *req, struct http_response *resp,
 			page_error(p, 415, "err.form");
 			return false;
 		}
-		fe = form_parse(req->body, req->body_len, NULL, &p->form);
+		fe = form_parse(req->body, req->body_len, limits, &p->form);
 		if (fe != FORM_OK) {
 			char ip[64];
 

@@ -62,6 +62,10 @@ struct page {
  */
 bool page_begin(struct page *p, struct http_request *req,
 		struct http_response *resp, enum page_access access);
+/* The same with other form limits (NULL: form_default_limits). */
+bool page_begin_limits(struct page *p, struct http_request *req,
+		       struct http_response *resp, enum page_access access,
+		       const struct form_limits *limits);
 void page_end(struct page *p);
 
 /* Catalog text of key; "{}" in it replaced by arg (may be NULL). */
@@ -116,7 +120,8 @@ http_handler_fn page_domain_new_form, page_domain_new, page_domain_edit_form,
 http_handler_fn page_accounts, page_account_new_form, page_account_new,
     page_account_edit_form, page_account_edit, page_account_delete_form,
     page_account_delete, page_redirect_form, page_redirect_save,
-    page_redirect_remove, page_catchall_form, page_catchall_save;
+    page_redirect_remove, page_catchall_form, page_catchall_save,
+    page_domain_export, page_import_form, page_import;
 http_handler_fn page_aliases, page_alias_new_form, page_alias_new,
     page_alias_edit_form, page_alias_target_add, page_alias_target_remove,
     page_alias_delete_form, page_alias_delete;

@@ -317,6 +317,20 @@ try {
 		await p.click('#new-account');
 		assert((await text(p, '#next-username')) === `${prefix}0003`, await text(p, '#next-username'));
 	});
+	await check('CSV import: dry run through the import page', async () => {
+		await p.goto(`${base}/domains/${domain}/accounts`);
+		await p.click('#import-link');
+		await p.fill('#csv', `paul.durand,${accountPassword},10\nbad..address,${accountPassword}`);
+		await p.click('#import-submit');
+		await p.locator('#import-report').waitFor();
+		const report = await text(p, '#import-report');
+		assert(report.includes('paul.durand') && report.includes('correct'), report);
+		assert((await text(p, '#import-summary')).includes('rien n\'a été créé'),
+			await text(p, '#import-summary'));
+		await shot(p, '15b-import-dry-run-fr');
+		await p.goto(`${base}/domains/${domain}/accounts?q=paul`);
+		assert(await p.locator('#no-account').isVisible(), 'a dry run created an account');
+	});
 	await check('English through the language switch', async () => {
 		await p.goto(`${base}/domains/${domain}/accounts`);
 		await p.click('#lang-en');

@@ -200,6 +200,42 @@ else
 	fail "alias delete" "statuses $st $st2 ${st3:-}"
 fi
 
+# --- CSV export and import ---
+st=$(web s GET "/domains/$d/export.csv")
+if [ "$st" = 200 ] && grep -qi '^content-type: text/csv' "$tmp/hdr" &&
+	head -1 "$tmp/body" | grep -q '^type,address,username,quota_kb,usage_kb,targets' &&
+	grep -q "^account,user3@$d,${pfx}0003," "$tmp/body"; then
+	pass "CSV export of the domain's accounts"
+else
+	fail "CSV export" "status $st: $(head -c 200 "$tmp/body")"
+fi
+n0=$(psql_c "SELECT count(*) FROM account a JOIN domain d ON d.id = a.domain_id WHERE d.name = '$d'")
+tok=$(csrf_of s "/domains/$d/import")
+good=$(printf 'local_part,password,quota_mb\r\nimp.one,%s,5\r\nimp.two,%s\r\n' "$apw" "$apw")
+st=$(web s POST "/domains/$d/import" --data-urlencode "csrf_token=$tok" \
+	--data-urlencode "csv=$good"$'\n'"bad line<b>,password1" --data-urlencode dry_run=1)
+n1=$(psql_c "SELECT count(*) FROM account a JOIN domain d ON d.id = a.domain_id WHERE d.name = '$d'")
+if [ "$st" = 422 ] && [ "$n1" = "$n0" ] && grep -q 'id="import-report"' "$tmp/body" &&
+	grep -q 'bad line&lt;b&gt;' "$tmp/body"; then
+	pass "CSV import: a refused line is reported (escaped), nothing created"
+else
+	fail "CSV import errors" "status $st, accounts $n0 -> $n1"
+fi
+st=$(web s POST "/domains/$d/import" --data-urlencode "csrf_token=$tok" --data-urlencode "csv=$good" \
+	--data-urlencode dry_run=1)
+n1=$(psql_c "SELECT count(*) FROM account a JOIN domain d ON d.id = a.domain_id WHERE d.name = '$d'")
+[ "$st" = 200 ] && [ "$n1" = "$n0" ] && grep -q 'Essai réussi' "$tmp/body" &&
+	pass "CSV import dry run: all lines valid, nothing created" ||
+	fail "CSV import dry run" "status $st, accounts $n0 -> $n1"
+st=$(web s POST "/domains/$d/import" --data-urlencode "csrf_token=$tok" --data-urlencode "csv=$good")
+n1=$(psql_c "SELECT count(*) FROM account a JOIN domain d ON d.id = a.domain_id WHERE d.name = '$d'")
+q=$(psql_c "SELECT quota_bytes FROM account a JOIN domain d ON d.id = a.domain_id WHERE d.name = '$d' AND local_part = 'imp.one'")
+if [ "$st" = 200 ] && [ "$n1" = $((n0 + 2)) ] && [ "$q" = 5242880 ] && grep -q 'Comptes créés' "$tmp/body"; then
+	pass "CSV import creates the accounts"
+else
+	fail "CSV import" "status $st, accounts $n0 -> $n1, quota $q"
+fi
+
 # --- alias domains (superuser) ---
 tok=$(csrf_of s "/domains/$d/edit")
 st=$(web s POST "/domains/$d/alias-domains" --data-urlencode "csrf_token=$tok" \
