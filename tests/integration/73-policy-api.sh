@@ -107,6 +107,32 @@ out=$(smtp_in "app@api$$.example.org" "r2.$tag@test.example" "$tag-relay2" 127.0
 api DELETE /api/v1/relay-clients/$cid/contacts/mgr@client.example >/dev/null && pass "contact removed" || fail "contact delete" ""
 api DELETE /api/v1/relay-clients/$cid >/dev/null && [ "$(api GET /api/v1/relay-clients/$cid | last)" = 404 ] &&
 	pass "relay client deleted (then 404)" || fail "relay delete" ""
+# Pages: the account's outbound page (chart, unblock button with CSRF),
+# its CSV, and the relay-client list for the superuser.
+jar=$(mktemp /tmp/casier-73.XXXXXX)
+W=(-s --max-time 20 --cacert "$CASIER_TLS_CA" -b "$jar" -c "$jar")
+csrf=$(curl "${W[@]}" "$CASIER_WEB_URL/login" | sed -n 's/.*name="csrf_token" value="\([^"]*\)".*/\1/p' | head -n 1)
+curl "${W[@]}" -o /dev/null --data-urlencode "csrf_token=$csrf" --data-urlencode "login=$adm" \
+	--data-urlencode "password=$pw" "$CASIER_WEB_URL/login"
+sql "UPDATE account SET outbound_blocked_until = now() + interval '1 day', outbound_block_reason = 'test 73' WHERE username = '$user'" >/dev/null
+page=$(curl "${W[@]}" "$CASIER_WEB_URL/accounts/$user/outbound")
+if echo "$page" | grep -q '<svg' && echo "$page" | grep -q 'id="unblock"' && echo "$page" | grep -q 'test 73'; then
+	pass "outbound page: SVG chart, block reason and unblock button"
+else
+	fail "outbound page" "$(echo "$page" | head -c 300)"
+fi
+csrf=$(echo "$page" | sed -n 's/.*name="csrf_token" value="\([^"]*\)".*/\1/p' | head -n 1)
+code=$(curl "${W[@]}" -o /dev/null -w '%{http_code}' --data-urlencode "csrf_token=$csrf" "$CASIER_WEB_URL/accounts/$user/unblock")
+st=$(sql "SELECT outbound_blocked_until IS NULL FROM account WHERE username = '$user'")
+[ "$code" = 303 ] && [ "$st" = t ] && pass "the unblock button unblocks (303)" || fail "page unblock" "code $code, unblocked=$st"
+code=$(curl "${W[@]}" -o /dev/null -w '%{http_code}' "$CASIER_WEB_URL/accounts/$user/unblock" -d 'csrf_token=wrong')
+[ "$code" = 403 ] || [ "$code" = 400 ] && pass "unblock without a valid CSRF token is refused ($code)" || fail "csrf" "$code"
+curl "${W[@]}" "$CASIER_WEB_URL/accounts/$user/report.csv" | grep -q "^day,$(date -u +%F),3,3," &&
+	pass "report CSV from the page" || fail "page csv" ""
+code=$(curl "${W[@]}" -o /dev/null -w '%{http_code}' "$CASIER_WEB_URL/relay-clients")
+[ "$code" = 403 ] && pass "relay-client pages are for the superuser (403)" || fail "relay page 403" "$code"
+rm -f "$jar"
+
 n=$(sql "SELECT count(*) FROM audit_log WHERE action LIKE 'relay_client.%' AND (object = '$name' OR object = '$cid')")
 [ "$n" -ge 3 ] && pass "relay client changes are audited ($n rows)" || fail "relay audit" "$n"
 finish
