@@ -17,8 +17,8 @@
 #include <string.h>
 
 #define DOMAIN_COLUMNS                                                         \
-	"d.id, d.name, d.prefix, d.max_accounts, (SELECT count(*) FROM "       \
-	"account a WHERE a.domain_id = d.id), d.default_quota_bytes, "         \
+	"d.id, d.name, d.prefix, d.max_accounts, d.account_count, "            \
+	"d.default_quota_bytes, "                                              \
 	"coalesce(d.contact, ''), d.active, coalesce(d.send_limit_per_hour, "  \
 	"-1), coalesce((SELECT username FROM account c WHERE c.id = "          \
 	"d.catchall_account_id), ''), (SELECT coalesce(array_to_json("         \

@@ -40,6 +40,8 @@ assert_eq "quota_mb is MiB" "1048576" "$(sql "SELECT quota_bytes FROM account WH
 expect "third account" 201 POST "/api/v1/domains/$dom/accounts" "{\"local_part\":\"third\",\"password\":\"$pw\"}"
 expect "max accounts -> 409" 409 POST "/api/v1/domains/$dom/accounts" "{\"local_part\":\"fourth\",\"password\":\"$pw\"}"
 assert_eq "max accounts: nothing created" "3" "$(sql "SELECT count(*) FROM account a JOIN domain d ON d.id = a.domain_id WHERE d.name = '$dom'")"
+expect "domain shows accounts used" 200 GET "/api/v1/domains/$dom"
+assert_eq "accounts used = 3" "3" "$(jq_get .accounts)"
 
 # usage from the quota table: KiB and percent with one decimal
 sql "INSERT INTO quota_usage (username, bytes, messages) VALUES ('$u2', 349525, 3) ON CONFLICT (username) DO UPDATE SET bytes = 349525, messages = 3" >/dev/null
@@ -96,6 +98,8 @@ check_fails "deleted account cannot log in (address)" imaps "second@$dom" "$pw3"
 assert_eq "mail job filed" "1" "$(sql "SELECT count(*) FROM mail_job WHERE kind = 'mailbox.delete' AND username = '$u2'")"
 if wait_for 10 test ! -e "$maildir"; then pass "mail gone within 10 s"; else fail "mail gone within 10 s" "$maildir still there"; fi
 expect "delete again -> 404" 404 DELETE "/api/v1/accounts/$u2"
+expect "accounts used after a deletion" 200 GET "/api/v1/domains/$dom"
+assert_eq "accounts used = 2" "2" "$(jq_get .accounts)"
 expect "new account after delete" 201 POST "/api/v1/domains/$dom/accounts" "{\"local_part\":\"fifth\",\"password\":\"$pw\"}"
 assert_eq "numbers are never reused" "${pfx}0004" "$(jq_get .username)"
 
