@@ -14,6 +14,9 @@
  *   POST   /api/v1/relay-clients/{id}/contacts {name?, email, role}
  *   DELETE /api/v1/relay-clients/{id}/contacts/{email}
  *   GET    /api/v1/relay-clients/{id}/report[?format=csv]
+ *   POST   /api/v1/relay-client-requests {requested_by, kind, ...}
+ *   GET    /api/v1/relay-client-requests[?status=]
+ *   POST   /api/v1/relay-client-requests/{id}/approve, .../reject
  *
  * Called by http.c through api-routes.c, in casier-mgmtd (unprivileged).
  * Thin: parsing and answers only; rules and SQL are in
@@ -451,4 +454,128 @@ api_relay_client_report(struct http_request *req, struct http_response *resp)
 		return;
 	}
 	outbound_report_answer(resp, csv, out, "relay-report");
+}
+
+static const struct json_field request_fields[] = {
+    {"requested_by", JSON_FIELD_STRING, true},
+    {"kind", JSON_FIELD_STRING, true},
+    {"relay_client_id", JSON_FIELD_INT_OR_NULL, false},
+    {"name", JSON_FIELD_STRING, false},
+    {"entity", JSON_FIELD_STRING, false},
+    {"client_kind", JSON_FIELD_STRING, false},
+    {"networks", JSON_FIELD_STRING_ARRAY, false},
+    {"sender_domains", JSON_FIELD_STRING_ARRAY, false},
+    {"send_limit_per_hour", JSON_FIELD_INT_OR_NULL, false},
+    {"contact_action", JSON_FIELD_STRING, false},
+    {"contact_email", JSON_FIELD_STRING, false},
+    {"contact_name", JSON_FIELD_STRING, false},
+    {"contact_role", JSON_FIELD_STRING, false},
+};
+
+void
+api_relay_request_create(struct http_request *req, struct http_response *resp)
+{
+	static const char *empty[1] = {NULL};
+	struct svc_relay_request_input in;
+	struct svc_identity id;
+	struct svc_result res;
+	char cid[24] = "";
+	json_t *obj;
+	char *out;
+
+	if (!api_auth(req, resp, &id))
+		return;
+	if (!api_body(req, resp, request_fields,
+		      CASIER_ARRAY_LEN(request_fields), &obj))
+		return;
+	memset(&in, 0, sizeof(in));
+	in.requested_by = json_get_string(obj, "requested_by");
+	in.kind = json_get_string(obj, "kind");
+	if (json_has(obj, "relay_client_id") &&
+	    !json_is_null_field(obj, "relay_client_id")) {
+		(void)casier_snprintf(cid, sizeof(cid), "%lld",
+				      json_get_int(obj, "relay_client_id", 0));
+		in.relay_client_id = cid;
+	}
+	in.name = json_get_string(obj, "name");
+	in.entity = json_get_string(obj, "entity");
+	in.client_kind = json_get_string(obj, "client_kind");
+	if ((in.has_limit = json_has(obj, "send_limit_per_hour")))
+		in.send_limit_per_hour =
+		    json_is_null_field(obj, "send_limit_per_hour")
+			? -1
+			: json_get_int(obj, "send_limit_per_hour", -1);
+	if (json_has(obj, "networks")) {
+		in.networks = json_get_strings(obj, "networks", &in.nnetworks);
+		if (in.networks == NULL)
+			in.networks = empty;
+	}
+	if (json_has(obj, "sender_domains")) {
+		in.sender_domains = json_get_strings(obj, "sender_domains",
+						     &in.nsender_domains);
+		if (in.sender_domains == NULL)
+			in.sender_domains = empty;
+	}
+	in.contact_action = json_get_string(obj, "contact_action");
+	in.contact_email = json_get_string(obj, "contact_email");
+	in.contact_name = json_get_string(obj, "contact_name");
+	in.contact_role = json_get_string(obj, "contact_role");
+	if (svc_relay_request_file(API_SVC(req), &id, &in, &out, &res) < 0)
+		api_error(resp, &res);
+	else
+		outbound_answer(resp, 201, out);
+	if (in.networks != NULL && in.nnetworks > 0)
+		free((void *)in.networks);
+	if (in.sender_domains != NULL && in.nsender_domains > 0)
+		free((void *)in.sender_domains);
+	json_decref(obj);
+}
+
+void
+api_relay_request_list(struct http_request *req, struct http_response *resp)
+{
+	struct svc_identity id;
+	struct svc_result res;
+	struct svc_page page;
+	struct svc_cursors c;
+	char *items;
+
+	if (!api_auth(req, resp, &id) || !api_page(req, resp, &page))
+		return;
+	if (svc_relay_request_list(API_SVC(req), &id, &page,
+				   http_request_query(req, "status"), &items,
+				   &c, &res) < 0)
+		api_error(resp, &res);
+	else
+		outbound_list_answer(resp, items, &c);
+}
+
+static void
+relay_request_decide(struct http_request *req, struct http_response *resp,
+		     bool approve)
+{
+	struct svc_identity id;
+	struct svc_result res;
+	char *out;
+
+	if (!api_auth(req, resp, &id))
+		return;
+	if (svc_relay_request_decide(API_SVC(req), &id,
+				     http_request_param(req, "id"), approve,
+				     &out, &res) < 0)
+		api_error(resp, &res);
+	else
+		outbound_answer(resp, 200, out);
+}
+
+void
+api_relay_request_approve(struct http_request *req, struct http_response *resp)
+{
+	relay_request_decide(req, resp, true);
+}
+
+void
+api_relay_request_reject(struct http_request *req, struct http_response *resp)
+{
+	relay_request_decide(req, resp, false);
 }

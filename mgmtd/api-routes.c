@@ -90,6 +90,12 @@ static const struct route routes[] = {
     {HTTP_DELETE, "/api/v1/relay-clients/{id}/contacts/{email}",
      api_relay_contact_delete},
     {HTTP_GET, "/api/v1/relay-clients/{id}/report", api_relay_client_report},
+    {HTTP_POST, "/api/v1/relay-client-requests", api_relay_request_create},
+    {HTTP_GET, "/api/v1/relay-client-requests", api_relay_request_list},
+    {HTTP_POST, "/api/v1/relay-client-requests/{id}/approve",
+     api_relay_request_approve},
+    {HTTP_POST, "/api/v1/relay-client-requests/{id}/reject",
+     api_relay_request_reject},
     {HTTP_GET, "/api/v1/domains/{domain}/export.csv", api_domain_export},
     {HTTP_POST, "/api/v1/domains/{domain}/import", api_domain_import},
 };

@@ -1097,3 +1097,349 @@ svc_account_report(const struct svc *svc, const struct svc_identity *id,
 	svc_conn_put(svc, &conn);
 	return ret;
 }
+
+/* ---- requests from relay-client contacts ------------------------------ */
+
+static bool
+outbound_email_ok(const char *email, char out[SVC_ADDRESS_MAX + 1])
+{
+	struct address addr;
+	const char *error;
+
+	return email != NULL &&
+	       address_parse(email, strlen(email), &addr, &error) == 0 &&
+	       address_format(&addr, out, SVC_ADDRESS_MAX + 1) == 0;
+}
+
+/* Validate the input and build the payload object (new reference). */
+static json_t *
+outbound_request_payload(struct db_conn *conn,
+			 const struct svc_relay_request_input *in,
+			 struct svc_result *res)
+{
+	json_t *p = json_object();
+	char email[SVC_ADDRESS_MAX + 1];
+	bool add = strcmp(in->kind, "add") == 0;
+	bool change = strcmp(in->kind, "change") == 0;
+
+	if (p == NULL) {
+		svc_result_set(res, SVC_TEMPFAIL, "", "out of memory");
+		return NULL;
+	}
+	if (add || change) {
+		struct svc_relay_input ri = {
+		    .name = in->name,
+		    .entity = in->entity,
+		    .kind = in->client_kind,
+		    .has_limit = in->has_limit,
+		    .send_limit_per_hour = in->send_limit_per_hour,
+		    .networks = in->networks,
+		    .nnetworks = in->nnetworks,
+		    .sender_domains = in->sender_domains,
+		    .nsender_domains = in->nsender_domains,
+		};
+		char **norm = NULL;
+		char *nets;
+
+		if (add && ri.kind == NULL)
+			ri.kind = "application";
+		if (outbound_relay_validate(&ri, add, res) < 0)
+			goto fail;
+		if (in->name != NULL)
+			json_object_set_new(p, "name", json_string(in->name));
+		if (in->entity != NULL)
+			json_object_set_new(p, "entity",
+					    json_string(in->entity));
+		if (ri.kind != NULL)
+			json_object_set_new(p, "client_kind",
+					    json_string(ri.kind));
+		if (in->has_limit)
+			json_object_set_new(
+			    p, "send_limit_per_hour",
+			    in->send_limit_per_hour < 0
+				? json_null()
+				: json_integer(in->send_limit_per_hour));
+		if (in->networks != NULL) {
+			nets = outbound_json_array(in->networks, in->nnetworks);
+			if (nets == NULL ||
+			    outbound_check_networks(conn, nets, res) < 0) {
+				if (nets == NULL)
+					svc_result_set(res, SVC_TEMPFAIL, "",
+						       "out of memory");
+				free(nets);
+				goto fail;
+			}
+			free(nets);
+			json_object_set_new(p, "networks", json_array());
+			for (size_t i = 0; i < in->nnetworks; i++)
+				json_array_append_new(
+				    json_object_get(p, "networks"),
+				    json_string(in->networks[i]));
+		}
+		if (in->sender_domains != NULL) {
+			if (outbound_normalize_domains(in->sender_domains,
+						       in->nsender_domains,
+						       &norm, res) < 0)
+				goto fail;
+			json_object_set_new(p, "sender_domains", json_array());
+			for (size_t i = 0; i < in->nsender_domains; i++)
+				json_array_append_new(
+				    json_object_get(p, "sender_domains"),
+				    json_string(norm[i]));
+			outbound_free_vec(norm);
+		}
+	} else if (strcmp(in->kind, "contacts") == 0) {
+		bool rm = in->contact_action != NULL &&
+			  strcmp(in->contact_action, "remove") == 0;
+
+		if (in->contact_action == NULL ||
+		    (!rm && strcmp(in->contact_action, "add") != 0)) {
+			svc_result_set(res, SVC_INVALID, "contact_action",
+				       "contact_action is add or remove");
+			goto fail;
+		}
+		if (!outbound_email_ok(in->contact_email, email)) {
+			svc_result_set(res, SVC_INVALID, "contact_email",
+				       "not a mail address");
+			goto fail;
+		}
+		if (!rm && (in->contact_role == NULL ||
+			    (strcmp(in->contact_role, "responsible") != 0 &&
+			     strcmp(in->contact_role, "manager") != 0))) {
+			svc_result_set(res, SVC_INVALID, "contact_role",
+				       "role is responsible or manager");
+			goto fail;
+		}
+		if (in->contact_name != NULL &&
+		    !outbound_text_ok(in->contact_name, 200)) {
+			svc_result_set(res, SVC_INVALID, "contact_name",
+				       "a name of 1 to 200 characters");
+			goto fail;
+		}
+		json_object_set_new(p, "contact_action",
+				    json_string(in->contact_action));
+		json_object_set_new(p, "contact_email", json_string(email));
+		if (!rm)
+			json_object_set_new(p, "contact_role",
+					    json_string(in->contact_role));
+		if (in->contact_name != NULL)
+			json_object_set_new(p, "contact_name",
+					    json_string(in->contact_name));
+	} else if (strcmp(in->kind, "remove") != 0) {
+		svc_result_set(res, SVC_INVALID, "kind",
+			       "kind is add, change, remove or contacts");
+		goto fail;
+	}
+	return p;
+fail:
+	json_decref(p);
+	return NULL;
+}
+
+int
+svc_relay_request_file(const struct svc *svc, const struct svc_identity *id,
+		       const struct svc_relay_request_input *in, char **json_r,
+		       struct svc_result *res)
+{
+	struct db_conn *conn;
+	char who[SVC_ADDRESS_MAX + 1], cid[24] = "";
+	const char *p[4];
+	json_t *payload = NULL;
+	char *ptext = NULL, rid[24];
+	PGresult *r;
+	int n;
+
+	*json_r = NULL;
+	if (in->kind == NULL) {
+		svc_result_set(res, SVC_INVALID, "kind", "kind is required");
+		return -1;
+	}
+	if (!outbound_email_ok(in->requested_by, who)) {
+		svc_result_set(res, SVC_INVALID, "requested_by",
+			       "the requester's mail address is required");
+		return -1;
+	}
+	if (strcmp(in->kind, "add") != 0) {
+		struct svc_result r404;
+		if (!outbound_parse_id(in->relay_client_id, cid, &r404)) {
+			svc_result_set(res, SVC_INVALID, "relay_client_id",
+				       "the relay client is required");
+			return -1;
+		}
+	}
+	conn = svc_conn_get(svc, res);
+	if (conn == NULL)
+		return -1;
+	payload = outbound_request_payload(conn, in, res);
+	if (payload == NULL ||
+	    (ptext = json_dumps(payload, JSON_COMPACT)) == NULL) {
+		if (payload != NULL)
+			svc_result_set(res, SVC_TEMPFAIL, "", "out of memory");
+		goto fail;
+	}
+	if (svc_begin(conn, res) < 0)
+		goto fail;
+	p[0] = in->kind;
+	p[1] = cid[0] != '\0' ? cid : NULL;
+	p[2] = who;
+	p[3] = ptext;
+	n = svc_sql(conn,
+		    "SELECT result, request_id FROM relay_request_file($1, "
+		    "$2::bigint, $3, $4::jsonb)",
+		    4, p, &r, res);
+	if (n <= 0)
+		goto rollback;
+	if (strcmp(PQgetvalue(r, 0, 0), "ok") != 0) {
+		if (strcmp(PQgetvalue(r, 0, 0), "not_found") == 0)
+			svc_result_set(res, SVC_INVALID, "relay_client_id",
+				       "no such relay client");
+		else
+			svc_result_set(res, SVC_INVALID, "requested_by",
+				       "the requester is not in the security "
+				       "list of this application");
+		PQclear(r);
+		goto rollback;
+	}
+	svc_copy(rid, sizeof(rid), PQgetvalue(r, 0, 1));
+	PQclear(r);
+	p[0] = rid;
+	if (outbound_sql_text(conn,
+			      "SELECT relay_request_json($1::bigint)::text", 1,
+			      p, json_r, res) < 0 ||
+	    svc_audit_add(conn, id, 0, NULL, "relay_request.create", who, NULL,
+			  *json_r, res) < 0 ||
+	    svc_commit(conn, res) < 0)
+		goto rollback;
+	free(ptext);
+	json_decref(payload);
+	svc_conn_put(svc, &conn);
+	svc_result_ok(res);
+	return 0;
+rollback:
+	db_rollback(conn);
+fail:
+	free(ptext);
+	json_decref(payload);
+	free(*json_r);
+	*json_r = NULL;
+	svc_conn_put(svc, &conn);
+	return -1;
+}
+
+int
+svc_relay_request_list(const struct svc *svc, const struct svc_identity *id,
+		       const struct svc_page *page, const char *status,
+		       char **json_items_r, struct svc_cursors *cursors_r,
+		       struct svc_result *res)
+{
+	char after[24], limit[16];
+	const char *p[3];
+	struct db_conn *conn;
+	PGresult *r;
+	int ret = -1;
+
+	*json_items_r = NULL;
+	if (outbound_need_superuser(id, res) < 0)
+		return -1;
+	if (status != NULL && status[0] != '\0' &&
+	    strcmp(status, "pending") != 0 && strcmp(status, "approved") != 0 &&
+	    strcmp(status, "rejected") != 0) {
+		svc_result_set(res, SVC_BAD_REQUEST, "status",
+			       "status is pending, approved or rejected");
+		return -1;
+	}
+	if (outbound_page_after(page, after, limit, res) < 0)
+		return -1;
+	conn = svc_conn_get(svc, res);
+	if (conn == NULL)
+		return -1;
+	p[0] = after;
+	p[1] = status != NULL ? status : "";
+	p[2] = limit;
+	if (svc_sql(
+		conn,
+		"SELECT coalesce(json_agg(relay_request_json(x.id) ORDER BY "
+		"x.id) FILTER (WHERE x.rn <= $3::integer), '[]')::text, "
+		"max(x.id) FILTER (WHERE x.rn <= $3::integer), count(*) > "
+		"$3::integer FROM (SELECT q.id, row_number() OVER (ORDER BY "
+		"q.id) AS rn FROM relay_client_request q WHERE q.id > "
+		"$1::bigint AND ($2 = '' OR q.status = $2) ORDER BY q.id "
+		"LIMIT $3::integer + 1) x",
+		3, p, &r, res) > 0) {
+		ret = outbound_list_result(r, json_items_r, cursors_r, res);
+		PQclear(r);
+	}
+	svc_conn_put(svc, &conn);
+	return ret;
+}
+
+int
+svc_relay_request_decide(const struct svc *svc, const struct svc_identity *id,
+			 const char *req_id, bool approve, char **json_r,
+			 struct svc_result *res)
+{
+	struct db_conn *conn;
+	char rid[24], *before = NULL;
+	const char *p[3];
+	PGresult *r;
+	const char *out;
+
+	*json_r = NULL;
+	if (outbound_need_superuser(id, res) < 0 ||
+	    !outbound_parse_id(req_id, rid, res))
+		return -1;
+	conn = svc_conn_get(svc, res);
+	if (conn == NULL)
+		return -1;
+	if (svc_begin(conn, res) < 0)
+		goto fail;
+	p[0] = rid;
+	if (outbound_sql_text(conn,
+			      "SELECT relay_request_json($1::bigint)::text", 1,
+			      p, &before, res) < 0)
+		goto rollback;
+	p[1] = approve ? "t" : "f";
+	p[2] = id->login;
+	if (svc_sql(conn,
+		    "SELECT relay_request_decide($1::bigint, $2::boolean, $3)",
+		    3, p, &r, res) <= 0)
+		goto rollback;
+	out = PQgetvalue(r, 0, 0);
+	if (strcmp(out, "ok") != 0) {
+		if (strcmp(out, "not_found") == 0)
+			svc_result_set(res, SVC_NOT_FOUND, "",
+				       "no such request");
+		else if (strcmp(out, "conflict") == 0)
+			svc_result_set(res, SVC_CONFLICT, "name",
+				       "a relay client with this name exists");
+		else
+			svc_result_set(res, SVC_CONFLICT, "",
+				       strcmp(out, "gone") == 0
+					   ? "the relay client no longer exists"
+					   : "the request was already decided");
+		PQclear(r);
+		goto rollback;
+	}
+	PQclear(r);
+	if (outbound_sql_text(conn,
+			      "SELECT relay_request_json($1::bigint)::text", 1,
+			      p, json_r, res) < 0 ||
+	    svc_audit_add(conn, id, 0, NULL,
+			  approve ? "relay_request.approve"
+				  : "relay_request.reject",
+			  rid, before, *json_r, res) < 0 ||
+	    svc_commit(conn, res) < 0)
+		goto rollback;
+	free(before);
+	svc_conn_put(svc, &conn);
+	svc_result_ok(res);
+	return 0;
+rollback:
+	db_rollback(conn);
+fail:
+	free(before);
+	free(*json_r);
+	*json_r = NULL;
+	svc_conn_put(svc, &conn);
+	return -1;
+}

@@ -87,6 +87,45 @@ int svc_relay_contact_remove(const struct svc *svc,
 			     const char *email, struct svc_result *res);
 
 /*
+ * Requests from relay-client contacts (seeds/003): kind "add", "change",
+ * "remove" or "contacts".  Any admin may file one on behalf of a contact
+ * (requested_by); it must be in the security list (a contact of that
+ * client; a responsible for "contacts"; for "add" a contact of a client
+ * of the same entity), else 422 field requested_by.  The superuser lists
+ * and decides them; approving applies the change.
+ */
+struct svc_relay_request_input {
+	const char *requested_by;
+	const char *kind;
+	const char *relay_client_id; /* change, remove, contacts */
+	const char *name;	     /* add (required), change */
+	const char *entity;	     /* add (required), change */
+	const char *client_kind;     /* application | customer_mta */
+	bool has_limit;
+	long long send_limit_per_hour; /* -1 = default */
+	const char **networks;	       /* NULL = not given */
+	size_t nnetworks;
+	const char **sender_domains;
+	size_t nsender_domains;
+	const char *contact_action; /* contacts: "add" | "remove" */
+	const char *contact_email;
+	const char *contact_name;
+	const char *contact_role;
+};
+
+int svc_relay_request_file(const struct svc *svc, const struct svc_identity *id,
+			   const struct svc_relay_request_input *in,
+			   char **json_r, struct svc_result *res);
+int svc_relay_request_list(const struct svc *svc, const struct svc_identity *id,
+			   const struct svc_page *page, const char *status,
+			   char **json_items_r, struct svc_cursors *cursors_r,
+			   struct svc_result *res);
+int svc_relay_request_decide(const struct svc *svc,
+			     const struct svc_identity *id, const char *req_id,
+			     bool approve, char **json_r,
+			     struct svc_result *res);
+
+/*
  * Reports: messages and recipients per day (last 31 days) and per month
  * (last 13) with the month-over-month trend in percent.  csv: text/csv
  * ("period,date,messages,recipients,trend_percent"), else JSON.  A relay

@@ -104,6 +104,39 @@ out=$(api PATCH /api/v1/relay-clients/$cid '{"sender_domains":["other.example"],
 echo "$out" | grep -q '"other.example"' && pass "PATCH replaces the sender domains" || fail "relay patch" "$out"
 out=$(smtp_in "app@api$$.example.org" "r2.$tag@test.example" "$tag-relay2" 127.0.0.2)
 [ $? -ne 0 ] && pass "the old sender domain no longer relays" || fail "patched relay" "still relayed"
+# Requests from the security list (seeds/003): a manager may ask for
+# changes, only a responsible for contact changes; the superuser decides.
+rq() { api POST /api/v1/relay-client-requests "$1" "${2:-}"; }
+rid() { body | sed -n 's/.*"id": *\([0-9]*\).*/\1/p' | head -n 1; }
+out=$(rq "{\"requested_by\":\"mgr@client.example\",\"kind\":\"change\",\"relay_client_id\":$cid,\"networks\":[\"127.0.0.2/32\",\"127.0.0.3/32\"]}" "$tok")
+r1=$(echo "$out" | rid)
+[ "$(echo "$out" | last)" = 201 ] && echo "$out" | grep -q '"status": *"pending"' &&
+	pass "a manager files a change request (201)" || fail "request change" "$out"
+out=$(rq "{\"requested_by\":\"stranger@client.example\",\"kind\":\"change\",\"relay_client_id\":$cid,\"name\":\"x\"}")
+[ "$(echo "$out" | last)" = 422 ] && echo "$out" | grep -q '"field": *"requested_by"' &&
+	pass "a requester outside the security list -> 422" || fail "request stranger" "$out"
+out=$(rq "{\"requested_by\":\"mgr@client.example\",\"kind\":\"contacts\",\"relay_client_id\":$cid,\"contact_action\":\"add\",\"contact_email\":\"new@client.example\",\"contact_role\":\"manager\"}")
+[ "$(echo "$out" | last)" = 422 ] && pass "a manager may not change the contact list (422)" || fail "request mgr contacts" "$out"
+out=$(rq "{\"requested_by\":\"resp@client.example\",\"kind\":\"contacts\",\"relay_client_id\":$cid,\"contact_action\":\"add\",\"contact_email\":\"new@client.example\",\"contact_role\":\"manager\"}")
+r2=$(echo "$out" | rid)
+[ "$(echo "$out" | last)" = 201 ] && pass "a responsible files a contact change" || fail "request resp contacts" "$out"
+out=$(rq "{\"requested_by\":\"mgr@client.example\",\"kind\":\"add\",\"name\":\"new-$name\",\"entity\":\"Ent\",\"networks\":[\"192.0.2.0/24\"],\"sender_domains\":[\"new$$.example.org\"]}")
+r3=$(echo "$out" | rid)
+[ "$(echo "$out" | last)" = 201 ] && pass "a contact of the entity asks for a new application" || fail "request add" "$out"
+out=$(api GET "/api/v1/relay-client-requests?status=pending" "" "$tok")
+[ "$(echo "$out" | last)" = 403 ] && pass "only the superuser lists requests (403)" || fail "request list 403" "$out"
+out=$(api POST /api/v1/relay-client-requests/$r1/approve)
+out2=$(api GET /api/v1/relay-clients/$cid)
+echo "$out" | grep -q '"status": *"approved"' && echo "$out2" | grep -q '"127.0.0.3/32"' &&
+	pass "approving the change applies it (networks)" || fail "approve change" "$out $out2"
+[ "$(api POST /api/v1/relay-client-requests/$r1/reject | last)" = 409 ] && pass "a decided request -> 409" || fail "request 409" ""
+api POST /api/v1/relay-client-requests/$r2/approve >/dev/null
+api GET /api/v1/relay-clients/$cid | grep -q '"new@client.example"' && pass "approving the contact change adds the contact" ||
+	fail "approve contacts" ""
+api POST /api/v1/relay-client-requests/$r3/approve >/dev/null
+out=$(api GET "/api/v1/relay-clients?q=new-$name")
+echo "$out" | grep -q '"responsible"' && echo "$out" | grep -q "new$$.example.org" &&
+	pass "approving the new application creates it with the requester as responsible" || fail "approve add" "$out"
 api DELETE /api/v1/relay-clients/$cid/contacts/mgr@client.example >/dev/null && pass "contact removed" || fail "contact delete" ""
 api DELETE /api/v1/relay-clients/$cid >/dev/null && [ "$(api GET /api/v1/relay-clients/$cid | last)" = 404 ] &&
 	pass "relay client deleted (then 404)" || fail "relay delete" ""
