@@ -435,7 +435,10 @@ field_take(struct archive_header *h, const char *name, size_t nlen,
 				.size = sizeof(h->message_id)};
 
 		out_text(&o, value, vlen);
-	} else if (IS("x-spam-flag") || IS("x-spam-status")) {
+	} else if (IS(ARCHIVE_SPAM_HEADER)) {
+		/* only Casier's own scanner sets it: Postfix strips it from
+		 * every incoming message, so a sender cannot use it (or an
+		 * X-Spam-Flag of its own) to keep mail out of the archive */
 		if (vlen >= 3 && strncasecmp(value, "yes", 3) == 0)
 			h->spam = true;
 	} else if (IS(ARCHIVE_INBOUND_HEADER)) {

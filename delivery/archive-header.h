@@ -20,12 +20,20 @@
  */
 #define ARCHIVE_INBOUND_HEADER "X-Casier-Inbound"
 
+/*
+ * The spam verdict of Casier's own scoring (a milter adds it after
+ * cleanup's header_checks, which strip it from incoming mail).  Upstream
+ * X-Spam-Flag / X-Spam-Status headers are not trusted: a sender could
+ * otherwise keep its mail out of the archive.
+ */
+#define ARCHIVE_SPAM_HEADER "X-Casier-Spam"
+
 struct archive_header {
 	char subject[ARCHIVE_FIELD_MAX + 1];
 	char from[ARCHIVE_FIELD_MAX + 1];
 	char to[ARCHIVE_FIELD_MAX + 1];
 	char message_id[ARCHIVE_FIELD_MAX + 1];
-	bool spam;    /* X-Spam-Flag: YES or X-Spam-Status: Yes... */
+	bool spam;    /* ARCHIVE_SPAM_HEADER: yes */
 	bool inbound; /* ARCHIVE_INBOUND_HEADER present */
 };
 

@@ -183,7 +183,8 @@ api PATCH "/api/v1/domains/$D/archive-prefs" '{"enabled":true}' >/dev/null
 new_account "alice@$D" || fail setup "account"
 ALICE_USER=$USERNAME ALICE_PW=$PASSWORD
 TOK=in$$x$RANDOM
-smtp_send "sender@remote.example" "alice@$D" --header "Subject: inbound $TOK" --body "body $TOK"
+smtp_send "sender@remote.example" "alice@$D" --header "Subject: inbound $TOK" \
+	--header "X-Casier-Spam: yes" --header "X-Casier-Inbound: forged" --body "body $TOK"
 assert_contains "inbound: accepted" "$(cat "$TEST_TMP/swaks.out")" "250 2.0.0 Ok: queued"
 if imap_wait_message "$ALICE_USER" "$ALICE_PW" "$TOK" >"$TEST_TMP/in.eml"; then
 	pass "inbound: delivered"
@@ -191,6 +192,7 @@ else
 	fail "inbound: delivered" "not in INBOX"
 fi
 assert_contains "inbound: Postfix marked it as from the Internet" "$(cat "$TEST_TMP/in.eml")" "X-Casier-Inbound: yes"
+assert_not_contains "inbound: a sender's spam verdict is stripped" "$(cat "$TEST_TMP/in.eml")" "X-Casier-Spam"
 archived_in_d() { [ "$(sql "SELECT count(*) FROM archive_message WHERE domain_id = $DID")" -ge 1 ]; }
 if wait_for 5 archived_in_d; then
 	pass "inbound: casier-deliverd archived it"
