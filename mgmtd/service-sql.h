@@ -28,12 +28,16 @@
 	"SELECT " ACCOUNT_COLUMNS ACCOUNT_FROM                                 \
 	"WHERE a.domain_id = $1::bigint AND a.id " op " $2::bigint AND "       \
 	"$3::text IS NULL ORDER BY a.id " dir " LIMIT $4::integer"
-/* The same with the LIKE pattern $3 through the trigram indexes. */
+/* The same with the LIKE pattern $3 through the trigram indexes: the
+ * matching ids first (bitmap, top-N sort), then the columns of those
+ * $4 rows only. */
 #define ACCOUNT_SEARCH_SQL(op, dir)                                            \
-	"SELECT " ACCOUNT_COLUMNS ACCOUNT_FROM                                 \
-	"WHERE a.domain_id = $1::bigint AND a.id " op " $2::bigint AND "       \
-	"(a.local_part ILIKE $3 OR a.username ILIKE $3) ORDER BY a.id + "      \
-	"0 " dir " LIMIT $4::integer"
+	"SELECT " ACCOUNT_COLUMNS " FROM (SELECT id FROM account WHERE "       \
+	"domain_id = $1::bigint AND id " op " $2::bigint AND (local_part "     \
+	"ILIKE $3 OR username ILIKE $3) ORDER BY id + 0 " dir " LIMIT "        \
+	"$4::integer) m JOIN account a ON a.id = m.id JOIN domain d ON d.id "  \
+	"= a.domain_id LEFT JOIN quota_usage q ON q.username = a.username "    \
+	"ORDER BY a.id " dir
 /* The search over the next ACCOUNT_PROBE_ROWS accounts in page order. */
 #define ACCOUNT_PROBE_ROWS "500"
 #define ACCOUNT_PROBE_SQL(op, dir)                                             \
