@@ -17,6 +17,7 @@
 #include "str.h"
 #include "volume.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <sodium.h>
@@ -24,6 +25,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 #include <zstd.h>
@@ -485,6 +487,63 @@ maint_domain(struct db_conn *conn, const struct archive_maint_config *cfg,
 	return ret;
 }
 
+/* A volume file no row knows (its domain was deleted, with its archive
+ * rows) is removed once it is an hour old: younger ones may be a volume
+ * being built.  Data protection: nothing of a deleted domain stays. */
+static int
+sweep_orphans(struct db_conn *conn, const struct archive_maint_config *cfg,
+	      struct archive_maint_stats *st)
+{
+	DIR *d = opendir(cfg->volume_dir);
+	struct dirent *e;
+	int ret = 0;
+
+	if (d == NULL) {
+		log_error("archive: cannot read %s: %s", cfg->volume_dir,
+			  strerror(errno));
+		return -1;
+	}
+	while ((e = readdir(d)) != NULL) {
+		size_t n = strlen(e->d_name);
+		char path[4096];
+		struct stat sb;
+		PGresult *r = NULL;
+		struct db_error err;
+		const char *p[1] = {e->d_name};
+		enum casier_lookup l;
+
+		if (n < 9 || strcmp(e->d_name + n - 8, ".tar.zst") != 0 ||
+		    casier_snprintf(path, sizeof(path), "%s/%s",
+				    cfg->volume_dir, e->d_name) < 0 ||
+		    lstat(path, &sb) < 0 || !S_ISREG(sb.st_mode) ||
+		    sb.st_mtime > time(NULL) - 3600)
+			continue;
+		l = db_exec_params(conn,
+				   "SELECT 1 FROM archive_volume WHERE "
+				   "file_name = $1 AND purged_at IS NULL",
+				   1, p, &r, &err);
+		PQclear(r);
+		if (l == CASIER_LOOKUP_ERROR) {
+			log_error("archive: sweep: %s", err.message);
+			ret = -1;
+			break;
+		}
+		if (l == CASIER_FOUND)
+			continue;
+		if (unlink(path) < 0) {
+			log_error("archive: cannot remove %s: %s", path,
+				  strerror(errno));
+			ret = -1;
+			continue;
+		}
+		log_info("archive: removed %s (no volume of it any more)",
+			 path);
+		st->purged++;
+	}
+	(void)closedir(d);
+	return ret;
+}
+
 static const char sql_domains[] =
     "SELECT d.id, d.name, coalesce(d.archive_tier_gb, 2), "
     "coalesce(d.contact, '') FROM domain d WHERE d.archive_enabled OR "
@@ -519,6 +578,8 @@ archive_maint_run(struct db_pool *pool, const struct archive_maint_config *cfg,
 				 PQgetvalue(r, i, 3), st) < 0)
 			ret = -1;
 	PQclear(r);
+	if (sweep_orphans(conn, cfg, st) < 0)
+		ret = -1;
 	db_pool_put(pool, &conn);
 	return ret;
 }

@@ -344,4 +344,13 @@ conf 64k 365d
 assert_eq "retention: older than max_age deleted" 0 "$(sql "SELECT count(*) FROM archive_message WHERE message_id = '<old$$@remote.example>'")"
 assert_eq "retention: younger kept" 1 "$(sql "SELECT count(*) FROM archive_message WHERE message_id = '<new$$@remote.example>'")"
 
+# volume files of deleted domains do not stay behind
+VDIR=$(sed -n 's/^volume_dir = //p' "$CASIER_CONFIG")
+runuser -u casier -- touch "$VDIR/gone$$.example-OLDFILE1.tar.zst" "$VDIR/gone$$.example-NEWFILE1.tar.zst"
+touch -d '2 hours ago' "$VDIR/gone$$.example-OLDFILE1.tar.zst"
+"$ARCH" -c "$TEST_TMP/archive.conf" -u casier maintain >/dev/null 2>&1
+if [ ! -e "$VDIR/gone$$.example-OLDFILE1.tar.zst" ]; then pass "sweep: an orphan volume file is removed"; else fail "sweep: an orphan volume file is removed" "still there"; fi
+if [ -e "$VDIR/gone$$.example-NEWFILE1.tar.zst" ]; then pass "sweep: a fresh file (a volume being built) stays"; else fail "sweep: a fresh file (a volume being built) stays" "removed"; fi
+rm -f "$VDIR/gone$$.example-NEWFILE1.tar.zst"
+
 finish
