@@ -235,8 +235,10 @@ main(int argc, char **argv)
 	if (pidfile != NULL)
 		(void)unlink(pidfile);
 	log_info("stopped");
-	/* Connection threads that did not finish still use the pool: the
-	 * process exits without freeing it. */
+	/* Connection threads that did not finish may still use the pool:
+	 * then the process exits without freeing it. */
+	if (ret != 1)
+		db_pool_free(&pool);
 	config_free(policyd_keys, CASIER_ARRAY_LEN(policyd_keys), &cfg);
 	return ret < 0 ? 1 : 0;
 }

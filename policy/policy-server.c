@@ -276,6 +276,7 @@ policy_server_run(const struct policy_server_config *cfg,
 	struct policy_slots *slots = &slots_store;
 	pthread_attr_t attr;
 	unsigned long next_id = 1;
+	bool drained;
 	int lfd = policy_listen(cfg->socket_path);
 
 	if (lfd < 0)
@@ -356,5 +357,8 @@ policy_server_run(const struct policy_server_config *cfg,
 		(void)pthread_cond_timedwait(&slots->freed, &slots->lock, &ts);
 	}
 	pthread_mutex_unlock(&slots->lock);
-	return 0;
+	pthread_mutex_lock(&slots->lock);
+	drained = slots->active == 0;
+	pthread_mutex_unlock(&slots->lock);
+	return drained ? 0 : 1;
 }

@@ -22,7 +22,9 @@ struct policy_server_config {
  * Listen on cfg->socket_path (replacing a stale socket, mode 0666) and
  * serve until *stop becomes non-zero.  One thread per connection, at
  * most max_connections at once (further clients wait in the listen
- * backlog).  Returns 0 after a stop, -1 when the socket cannot be set up.
+ * backlog).  Returns 0 after a stop once every connection thread has
+ * finished, 1 when some still run after 30 s, -1 when the socket cannot
+ * be set up.
  */
 int policy_server_run(const struct policy_server_config *cfg,
 		      volatile sig_atomic_t *stop);
