@@ -11,7 +11,7 @@
 
 #include <jansson.h>
 
-#define JSON_STRING_MAX 4096 /* bytes of any one string field */
+#define JSON_STRING_MAX 4096   /* bytes of any one string field */
 #define JSON_TEXT_MAX	100000 /* bytes of a JSON_FIELD_TEXT field */
 
 /*

@@ -20,13 +20,13 @@
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static const struct json_field fields[] = {
-	{"local_part", JSON_FIELD_STRING, true},
-	{"password", JSON_FIELD_STRING, false},
-	{"quota_mb", JSON_FIELD_INT, false},
-	{"contact", JSON_FIELD_STRING_OR_NULL, false},
-	{"limit", JSON_FIELD_INT_OR_NULL, false},
-	{"active", JSON_FIELD_BOOL, false},
-	{"targets", JSON_FIELD_STRING_ARRAY, false},
+    {"local_part", JSON_FIELD_STRING, true},
+    {"password", JSON_FIELD_STRING, false},
+    {"quota_mb", JSON_FIELD_INT, false},
+    {"contact", JSON_FIELD_STRING_OR_NULL, false},
+    {"limit", JSON_FIELD_INT_OR_NULL, false},
+    {"active", JSON_FIELD_BOOL, false},
+    {"targets", JSON_FIELD_STRING_ARRAY, false},
 };
 
 static void
@@ -37,8 +37,7 @@ check_types(json_t *obj)
 	const char **s;
 
 	v = json_object_get(obj, "local_part");
-	if (!json_is_string(v) ||
-	    json_string_length(v) > JSON_STRING_MAX ||
+	if (!json_is_string(v) || json_string_length(v) > JSON_STRING_MAX ||
 	    strlen(json_string_value(v)) != json_string_length(v))
 		abort();
 	v = json_object_get(obj, "quota_mb");
@@ -92,7 +91,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			abort();
 		if (svc_cursor_decode(text, &dir, key, sizeof(key)) == 0) {
 			if (svc_cursor_encode(dir, key, again, sizeof(again)) <
-				    0 ||
+				0 ||
 			    strcmp(again, text) != 0)
 				abort();
 		}
