@@ -66,7 +66,8 @@ SQL
 
 # scan_make KIND TOKEN FILE: write a message (CRLF) for swaks --data.
 # KIND: clean plain base64 zip custom forged-header unterminated
-# broken-base64 deep-nesting headers-only binary
+# broken-base64 deep-nesting:N deep-nesting-eicar:N headers-only binary
+# size:BYTES
 scan_make() {
 	EICAR=$EICAR CUSTOM=$CUSTOM python3 - "$1" "$2" "$3" <<'PY'
 import base64, io, os, sys, zipfile
@@ -107,19 +108,18 @@ elif kind == "unterminated":
     body = multipart(b64(b"clean attachment " * 20)[:-40], b"a.bin", end=False)
 elif kind == "broken-base64":
     body = multipart(b"WDVPIVAlQEFQ!!!=*==\r\n@@@@====\r\n%%%%\r\nQUJD\r\n", b"b.bin")
-elif kind == "deep-nesting":
+elif kind.startswith("deep-nesting"):
+    # deep-nesting[-eicar]:DEPTH - DEPTH levels of multipart/mixed; the
+    # clean variant closes every boundary, the EICAR one closes none.
+    depth = int(kind.split(":")[1])
     parts = [b'Content-Type: multipart/mixed; boundary="b0"\r\n\r\n']
-    for i in range(1, 200):
+    for i in range(1, depth):
         parts.append(b'--b%d\r\nContent-Type: multipart/mixed; boundary="b%d"\r\n\r\n' % (i - 1, i))
-    parts.append(b"--b199\r\nContent-Type: text/plain\r\n\r\nleaf\r\n")
-    for i in range(199, -1, -1):
-        parts.append(b"--b%d--\r\n" % i)
-    body = b"".join(parts)
-elif kind == "deep-nesting-eicar":
-    parts = [b'Content-Type: multipart/mixed; boundary="b0"\r\n\r\n']
-    for i in range(1, 200):
-        parts.append(b'--b%d\r\nContent-Type: multipart/mixed; boundary="b%d"\r\n\r\n' % (i - 1, i))
-    parts.append(b"--b199\r\nContent-Type: text/plain\r\n\r\n" + eicar + b"\r\n")
+    leaf = eicar if "eicar" in kind else b"leaf"
+    parts.append(b"--b%d\r\nContent-Type: text/plain\r\n\r\n%s\r\n" % (depth - 1, leaf))
+    if "eicar" not in kind:
+        for i in range(depth - 1, -1, -1):
+            parts.append(b"--b%d--\r\n" % i)
     body = b"".join(parts)
 elif kind == "headers-only":
     body = b"\r\n"
