@@ -47,17 +47,29 @@ assert_not_contains "pop3 without TLS offers no SASL mechanism" "$out" "SASL PLA
 check "imap STARTTLS from another address works" curl -sS --max-time 20 --interface "$TEST_SRC_IP" --ssl-reqd \
 	--cacert "$CASIER_TLS_CA" "imap://127.0.0.1:$CASIER_IMAP_PORT/" -u "$user:$pw"
 
-# Inactive account: fails on the very next login once the web manager's
-# flush (as the unprivileged casier user) has run.
+# Inactive account: fails on the very next login.  casier-admin flushes
+# Dovecot's auth cache itself ([web] auth_flush_command); the web manager
+# runs the same flush as the unprivileged user casier.
 check "imaps login before deactivation (fills the auth cache)" imaps "$local_part@$alias_dom" "$pw"
+check "imaps login by username before deactivation" imaps "$user" "$pw"
 check "casier-admin account-set inactive" casier_admin account-set "$user" inactive
-check "auth cache flush as user casier" flush_auth_cache "$user"
 for login in "$user" "$local_part@$DOMAIN" "$local_part@$alias_dom" "$upper_addr"; do
-	check_fails "inactive account: imaps as $login" imaps "$login" "$pw"
+	check_fails "inactive account: imaps as $login right after account-set" imaps "$login" "$pw"
 done
 check_fails "inactive account: pop3s" pop3s "$user" "$pw"
 check "casier-admin account-set active" casier_admin account-set "$user" active
 check "reactivated account logs in" imaps "$user" "$pw"
+check "reactivated account logs in by alias-domain address" imaps "$local_part@$alias_dom" "$pw"
+
+# The flush as user casier (what casier-mgmtd does), after a change made
+# directly in SQL, which Dovecot cannot notice by itself.
+sql "UPDATE account SET active = false WHERE username = '$user'" >/dev/null
+check "auth cache flush as user casier" flush_auth_cache "$user"
+for login in "$user" "$local_part@$alias_dom"; do
+	check_fails "deactivated in SQL + flushed: imaps as $login" imaps "$login" "$pw"
+done
+sql "UPDATE account SET active = true WHERE username = '$user'" >/dev/null
+flush_auth_cache "$user" >/dev/null
 
 # Inactive domain: its accounts cannot log in.
 sql "UPDATE domain SET active = false WHERE name = '$DOMAIN'" >/dev/null
