@@ -72,6 +72,16 @@ code=$(curl -s -o /dev/null -w '%{http_code}' -H "X-Pad: $(head -c 20000 /dev/ze
 case $code in 4*) pass "headers over the connection memory -> $code" ;; *) fail "header size" "got $code" ;; esac
 assert_eq "still serving" 200 "$(get)"
 kill -0 "$pid" 2>/dev/null && pass "daemon alive" || fail "daemon alive" "exited"
+assert_eq "started as root, runs as casier" casier "$(ps -o user= -p "$pid" | tr -d ' ')"
+if [ "$(id -u)" = 0 ]; then
+	sed -e 's/^user = .*/user = root/' "$conf" >"$TEST_TMP/root2.conf"
+	if timeout 10 "$bin" -c "$TEST_TMP/root2.conf" >"$TEST_TMP/root.log" 2>&1; then
+		fail "refuses to serve as root" "exit 0"
+	else
+		grep -q 'refusing to run as root' "$TEST_TMP/root.log" && pass "refuses to serve as root" ||
+			fail "refuses to serve as root" "$(tail -n 2 "$TEST_TMP/root.log")"
+	fi
+fi
 grep -q 'access: 127.0.0.1 http POST /api/v1/domains 413' "$TEST_TMP/mgmtd.log" &&
 	pass "access log line for the 413" || fail "access log" "$(grep access "$TEST_TMP/mgmtd.log" | tail -n 2)"
 finish
