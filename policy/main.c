@@ -43,6 +43,7 @@ struct policyd_config {
 	long long notify_interval;
 	char *spf_record;
 	bool debug;
+	char *srs_domain;
 };
 
 #define K(n, t, field, def, lo, hi, req)                                       \
@@ -77,6 +78,13 @@ static const struct config_key policyd_keys[] = {
     /* Shown by the web manager to relay customers (DESIGN section 7). */
     K("spf_record", CONFIG_STRING, spf_record, "v=spf1 a mx ~all", 0, 0, false),
     K("debug", CONFIG_BOOL, debug, "no", 0, 0, false),
+    /* Postfix delivers the SRS domain (bounces to rewritten senders);
+     * it is not in the SQL tables: treat it as hosted. */
+    {.section = "srs",
+     .name = "domain",
+     .type = CONFIG_STRING,
+     .offset = offsetof(struct policyd_config, srs_domain),
+     .shared = true},
     {.section = "database",
      .name = "conninfo",
      .type = CONFIG_STRING,
@@ -205,6 +213,7 @@ main(int argc, char **argv)
 	settings.relay_default_limit_per_hour =
 	    cfg.relay_default_limit_per_hour;
 	settings.superuser_notify = cfg.notify_superuser;
+	settings.extra_hosted_domain = cfg.srs_domain;
 
 	ncfg.pool = pool;
 	ncfg.smtp_host = cfg.notify_smtp_host;

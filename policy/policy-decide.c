@@ -195,6 +195,10 @@ policy_decide_relay(const struct policy_request *req, const char *state,
 		if (rcpt == NULL ||
 		    !policy_address_domain(rcpt, rdomain, sizeof(rdomain)))
 			return POLICY_OUT_ERROR;
+		/* Bounces to SRS addresses: delivery's checks decide. */
+		if (set->extra_hosted_domain != NULL &&
+		    casier_streq_nocase(rdomain, set->extra_hosted_domain))
+			return POLICY_OUT_HOSTED;
 		if (client == NULL || !policy_client_address_valid(client))
 			return POLICY_OUT_ERROR;
 		/* The null sender or a sender without a usable domain can

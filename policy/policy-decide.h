@@ -19,6 +19,9 @@ struct policy_settings {
 	long long block_seconds;		/* default 3 days */
 	long long relay_default_limit_per_hour; /* 0 = unlimited */
 	const char *superuser_notify;		/* comma list, may be "" */
+	/* A domain Postfix delivers that is not in the SQL tables (the SRS
+	 * domain of [srs] domain): treated as hosted; NULL = none. */
+	const char *extra_hosted_domain;
 };
 
 enum policy_outcome {

@@ -221,6 +221,12 @@ static const struct decide_case {
      .answer = POLICY_OUT_HOSTED,
      .want_call = CALL_RELAY_RCPT,
      .want_action = "action=DUNNO"},
+    {.name = "relay to the SRS domain: delivery decides",
+     .request =
+	 RELAY_RCPT("192.0.2.9", "", "SRS0=ab=cd=x.example=u@srs.casier.test"),
+     .answer = POLICY_OUT_DENIED,
+     .want_call = CALL_NONE,
+     .want_action = "action=DUNNO"},
     {.name = "relay with bad client address",
      .request = RELAY_RCPT("unknown", "a@app.example", "x@remote.example"),
      .answer = POLICY_OUT_PERMIT,
@@ -291,7 +297,8 @@ START_TEST(test_decide_table)
 	struct policy_settings set = {.default_limit_per_hour = 5000,
 				      .block_seconds = 259200,
 				      .relay_default_limit_per_hour = 0,
-				      .superuser_notify = ""};
+				      .superuser_notify = "",
+				      .extra_hosted_domain = "srs.casier.test"};
 	struct fake f;
 	struct policy_store store = {
 	    .ctx = &f,
