@@ -139,6 +139,23 @@ fi
 n=$(sql "SELECT count(*) FROM audit_log WHERE action = 'account.outbound_unblock' AND object = '$user' AND actor = '$actor'")
 [ "$n" = 1 ] && pass "the unblock is audited (actor $actor)" || fail "unblock audit" "$n rows"
 
+# Mail re-injected by Casier itself (deliverd forwards, vacation replies)
+# comes through the internal smtpd (+26), which has no policy hook: it is
+# neither refused nor counted, even beyond the account's limit.
+before=$(sql "SELECT coalesce(sum(recipients), 0) FROM outbound_minute m JOIN account a ON a.id = m.account_id WHERE a.username = '$user'")
+ok=1
+for i in 1 2 3 4; do
+	swaks --server "$CASIER_HOST" --port "$CASIER_REINJECT_PORT" --from "sender@$dom" \
+		--to "fw$i.$tag@test.example" --header "Subject: $tag-fw$i" --timeout 30 >/dev/null 2>&1 || ok=0
+done
+after=$(sql "SELECT coalesce(sum(recipients), 0) FROM outbound_minute m JOIN account a ON a.id = m.account_id WHERE a.username = '$user'")
+blocked=$(sql "SELECT outbound_blocked_until IS NOT NULL FROM account WHERE username = '$user'")
+if [ $ok = 1 ] && [ "$before" = "$after" ] && [ "$blocked" = f ]; then
+	pass "re-injected mail (+26) is not counted against the account"
+else
+	fail "re-injection" "accepted=$ok counted $before -> $after blocked=$blocked"
+fi
+
 # Report figures equal what was sent: 3 + 2 hosted + 1 after unblock
 # accepted, 1 refused; outside recipients 4.
 rep=$(sql "SELECT messages, outside_recipients, refused FROM outbound_daily o JOIN account a ON a.id = o.account_id
