@@ -111,14 +111,22 @@ session_create(struct db_pool *db, long long admin_id, const char *language,
 	    casier_snprintf(idle, sizeof(idle), "%lld", idle_seconds) < 0)
 		return -1;
 	{
+		char window[24];
 		const char *p[] = {idle};
+		const char *pw[] = {window};
 
+		(void)casier_snprintf(window, sizeof(window), "%d",
+				      SESSION_THROTTLE_WINDOW);
 		/* housekeeping; failure here is not fatal */
 		(void)run(db, "expire",
 			  "DELETE FROM admin_session WHERE expires_at < now() "
 			  "OR last_seen_at < now() - make_interval(secs => "
 			  "$1::bigint)",
 			  1, p, NULL);
+		(void)run(db, "expire failures",
+			  "DELETE FROM web_login_failure WHERE window_start < "
+			  "now() - make_interval(secs => 2 * $1::bigint)",
+			  1, pw, NULL);
 	}
 	{
 		const char *p[] = {hash, admin, sess_r->csrf, lang, absolute};
