@@ -107,6 +107,10 @@ static const struct route page_route_table[] = {
     {HTTP_GET, "/relay-clients", page_relay_clients},
     {HTTP_GET, "/relay-clients/{id}/report", page_relay_report},
     {HTTP_GET, "/relay-clients/{id}/report.csv", page_relay_report_csv},
+    {HTTP_POST, "/accounts/{username}/bulk-requests", page_outbound_bulk_file},
+    {HTTP_GET, "/bulk-requests", page_bulk_requests},
+    {HTTP_POST, "/bulk-requests/{id}/approve", page_bulk_approve},
+    {HTTP_POST, "/bulk-requests/{id}/reject", page_bulk_reject},
 };
 
 const struct route *

@@ -4,6 +4,9 @@
  *                                          report with an SVG chart
  *   POST /accounts/{username}/unblock
  *   GET  /accounts/{username}/report.csv
+ *   POST /accounts/{username}/bulk-requests  a domain admin files one
+ *   GET  /bulk-requests                    list; the superuser decides
+ *   POST /bulk-requests/{id}/approve, /bulk-requests/{id}/reject
  *   GET  /relay-clients                    superuser: the relay clients
  *   GET  /relay-clients/{id}/report        report with an SVG chart
  *   GET  /relay-clients/{id}/report.csv
@@ -113,39 +116,197 @@ csv_answer(struct page *p, char *csv, const char *filename)
 					   disp);
 }
 
+/* Template data of the account's outbound page; false after an error
+ * page was set. */
+static bool
+outbound_account_fill(struct page *p, const char *username)
+{
+	struct svc_account a;
+	struct svc_result res;
+	char *report = NULL, chart_title[128];
+
+	if (svc_account_get(p->svc, &p->id, username, &a, &res) < 0 ||
+	    svc_account_report(p->svc, &p->id, username, false, &report, &res) <
+		0) {
+		failed(p, &res);
+		return false;
+	}
+	(void)tmpl_data_set(p->data, "username", a.username);
+	(void)tmpl_data_set(p->data, "address", a.address);
+	page_set_url(p, p->data, "username_url", a.username);
+	if (a.send_limit_per_hour >= 0)
+		(void)tmpl_data_setf(p->data, "limit", "%lld",
+				     a.send_limit_per_hour);
+	(void)tmpl_data_set_bool(p->data, "blocked",
+				 a.outbound_blocked_until[0] != '\0');
+	(void)tmpl_data_set(p->data, "blocked_until", a.outbound_blocked_until);
+	(void)tmpl_data_set(p->data, "block_reason", a.outbound_block_reason);
+	page_text(p, "outbound.chart", NULL, chart_title, sizeof(chart_title));
+	set_report(p, report, chart_title);
+	free(report);
+	return true;
+}
+
 void
 page_outbound_account(struct http_request *req, struct http_response *resp)
 {
 	struct page p;
-	struct svc_account a;
-	struct svc_result res;
 	const char *username = http_request_param(req, "username");
-	char *report = NULL, chart_title[128];
 
 	if (!page_begin(&p, req, resp, PAGE_AUTH))
 		goto out;
-	if (svc_account_get(p.svc, &p.id, username, &a, &res) < 0 ||
-	    svc_account_report(p.svc, &p.id, username, false, &report, &res) <
+	if (outbound_account_fill(&p, username))
+		page_render(&p, "outbound-account", "title.outbound",
+			    http_request_param(req, "username"));
+out:
+	page_end(&p);
+}
+
+/* POST /accounts/{username}/bulk-requests: a domain admin asks. */
+void
+page_outbound_bulk_file(struct http_request *req, struct http_response *resp)
+{
+	struct page p;
+	struct svc_bulk_input in = {0};
+	struct svc_result res;
+	const char *username = http_request_param(req, "username");
+	char *out = NULL, enc[3 * 64 + 1], loc[256];
+
+	if (!page_begin(&p, req, resp, PAGE_AUTH))
+		goto out;
+	in.justification = page_form(&p, "justification");
+	in.start = page_form(&p, "start");
+	in.end = page_form(&p, "end");
+	if (!page_form_ll(&p, "limit_per_hour", SVC_BULK_LIMIT_MAX,
+			  &in.limit_per_hour))
+		in.limit_per_hour = 0; /* the service names the field */
+	if (svc_bulk_request_create(p.svc, &p.id, username, &in, &out, &res) <
+	    0) {
+		if (page_svc_failed(&p, &res))
+			goto out;
+		(void)tmpl_data_set(p.data, "v_justification",
+				    in.justification);
+		(void)tmpl_data_set(p.data, "v_limit_per_hour",
+				    page_form(&p, "limit_per_hour"));
+		(void)tmpl_data_set(p.data, "v_start", in.start);
+		(void)tmpl_data_set(p.data, "v_end", in.end);
+		if (outbound_account_fill(&p, username))
+			page_render(&p, "outbound-account", "title.outbound",
+				    username);
+		goto out;
+	}
+	if (page_url_encode(username, enc, sizeof(enc)) < 0 ||
+	    casier_snprintf(loc, sizeof(loc), "/accounts/%s/outbound", enc) <
+		0) {
+		page_error(&p, 400, "err.bad_request");
+		goto out;
+	}
+	page_redirect(&p, loc, "flash.bulk_filed", username);
+out:
+	free(out);
+	page_end(&p);
+}
+
+/* GET /bulk-requests: the requests the admin may see; the superuser
+ * decides the pending ones. */
+void
+page_bulk_requests(struct http_request *req, struct http_response *resp)
+{
+	struct page p;
+	struct svc_result res;
+	struct svc_page pg;
+	struct svc_cursors c;
+	const char *status = http_request_query(req, "status");
+	char *items = NULL;
+	json_error_t jerr;
+	json_t *arr = NULL, *v;
+	size_t i;
+
+	if (!page_begin(&p, req, resp, PAGE_AUTH))
+		goto out;
+	if (svc_page_parse(NULL, http_request_query(req, "cursor"), NULL,
+			   PAGE_ROWS, &pg, &res) < 0 ||
+	    svc_bulk_request_list(p.svc, &p.id, &pg, status, &items, &c, &res) <
 		0) {
 		failed(&p, &res);
 		goto out;
 	}
-	(void)tmpl_data_set(p.data, "username", a.username);
-	(void)tmpl_data_set(p.data, "address", a.address);
-	page_set_url(&p, p.data, "username_url", a.username);
-	if (a.send_limit_per_hour >= 0)
-		(void)tmpl_data_setf(p.data, "limit", "%lld",
-				     a.send_limit_per_hour);
-	(void)tmpl_data_set_bool(p.data, "blocked",
-				 a.outbound_blocked_until[0] != '\0');
-	(void)tmpl_data_set(p.data, "blocked_until", a.outbound_blocked_until);
-	(void)tmpl_data_set(p.data, "block_reason", a.outbound_block_reason);
-	page_text(&p, "outbound.chart", NULL, chart_title, sizeof(chart_title));
-	set_report(&p, report, chart_title);
-	page_render(&p, "outbound-account", "title.outbound", a.address);
+	arr = json_loads(items, 0, &jerr);
+	(void)tmpl_data_set_list(p.data, "requests");
+	(void)tmpl_data_set_bool(p.data, "has_requests",
+				 json_array_size(arr) > 0);
+	json_array_foreach(arr, i, v)
+	{
+		struct tmpl_data *row = tmpl_data_list_add(p.data, "requests");
+		const char *st =
+		    json_string_value(json_object_get(v, "status"));
+
+		if (row == NULL)
+			continue;
+		set_json_value(row, "id", json_object_get(v, "id"));
+		set_json_value(row, "address", json_object_get(v, "address"));
+		set_json_value(row, "justification",
+			       json_object_get(v, "justification"));
+		set_json_value(row, "limit",
+			       json_object_get(v, "limit_per_hour"));
+		set_json_value(row, "approved_limit",
+			       json_object_get(v, "approved_limit"));
+		set_json_value(row, "start", json_object_get(v, "start"));
+		set_json_value(row, "end", json_object_get(v, "end"));
+		set_json_value(row, "status", json_object_get(v, "status"));
+		set_json_value(row, "requested_by",
+			       json_object_get(v, "requested_by"));
+		(void)tmpl_data_set_bool(row, "can_decide",
+					 p.id.superuser && st != NULL &&
+					     strcmp(st, "pending") == 0);
+	}
+	page_set_pager(&p, "/bulk-requests", NULL, &c);
+	page_render(&p, "bulk-requests", "title.bulk_requests", NULL);
 out:
-	free(report);
+	json_decref(arr);
+	free(items);
 	page_end(&p);
+}
+
+static void
+bulk_decide_page(struct http_request *req, struct http_response *resp,
+		 bool approve)
+{
+	struct page p;
+	struct svc_result res;
+	long long limit = -1;
+	char *out = NULL;
+
+	if (!page_begin(&p, req, resp, PAGE_SUPERUSER))
+		goto out;
+	if (approve && page_form(&p, "limit_per_hour")[0] != '\0' &&
+	    !page_form_ll(&p, "limit_per_hour", SVC_BULK_LIMIT_MAX, &limit)) {
+		page_error(&p, 422, "err.invalid");
+		goto out;
+	}
+	if (svc_bulk_request_decide(p.svc, &p.id, http_request_param(req, "id"),
+				    approve, limit, &out, &res) < 0) {
+		failed(&p, &res);
+		goto out;
+	}
+	page_redirect(&p, "/bulk-requests",
+		      approve ? "flash.bulk_approved" : "flash.bulk_rejected",
+		      http_request_param(req, "id"));
+out:
+	free(out);
+	page_end(&p);
+}
+
+void
+page_bulk_approve(struct http_request *req, struct http_response *resp)
+{
+	bulk_decide_page(req, resp, true);
+}
+
+void
+page_bulk_reject(struct http_request *req, struct http_response *resp)
+{
+	bulk_decide_page(req, resp, false);
 }
 
 void

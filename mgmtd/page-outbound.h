@@ -9,6 +9,7 @@
 
 http_handler_fn page_outbound_account, page_outbound_unblock,
     page_outbound_account_csv, page_relay_clients, page_relay_report,
-    page_relay_report_csv;
+    page_relay_report_csv, page_outbound_bulk_file, page_bulk_requests,
+    page_bulk_approve, page_bulk_reject;
 
 #endif

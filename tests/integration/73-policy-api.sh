@@ -162,6 +162,37 @@ code=$(curl "${W[@]}" -o /dev/null -w '%{http_code}' "$CASIER_WEB_URL/accounts/$
 [ "$code" = 403 ] || [ "$code" = 400 ] && pass "unblock without a valid CSRF token is refused ($code)" || fail "csrf" "$code"
 curl "${W[@]}" "$CASIER_WEB_URL/accounts/$user/report.csv" | grep -q "^day,$(date -u +%F),3,3," &&
 	pass "report CSV from the page" || fail "page csv" ""
+# Bulk request through the pages: the domain admin files, the superuser
+# approves with another limit.
+page=$(curl "${W[@]}" "$CASIER_WEB_URL/accounts/$user/outbound")
+csrf=$(echo "$page" | sed -n 's/.*name="csrf_token" value="\([^"]*\)".*/\1/p' | head -n 1)
+code=$(curl "${W[@]}" -o /dev/null -w '%{http_code}' --data-urlencode "csrf_token=$csrf" \
+	--data-urlencode "justification=page $$" --data-urlencode "limit_per_hour=7" \
+	--data-urlencode "start=$(date -u +%F)" --data-urlencode "end=$(date -u -d '+2 days' +%F)" \
+	"$CASIER_WEB_URL/accounts/$user/bulk-requests")
+prid=$(sql "SELECT id FROM bulk_request WHERE justification = 'page $$' AND status = 'pending'")
+[ "$code" = 303 ] && [ -n "$prid" ] && pass "bulk request filed through the page (303)" || fail "page bulk" "code $code"
+code=$(curl "${W[@]}" -o /dev/null -w '%{http_code}' --data-urlencode "csrf_token=$csrf" \
+	--data-urlencode "justification=bad" --data-urlencode "limit_per_hour=7" \
+	--data-urlencode "start=$(date -u +%F)" --data-urlencode "end=2001-01-01" \
+	"$CASIER_WEB_URL/accounts/$user/bulk-requests")
+[ "$code" = 422 ] && pass "a bad period on the page -> 422 with the form" || fail "page bulk 422" "code $code"
+code=$(curl "${W[@]}" -o /dev/null -w '%{http_code}' --data-urlencode "csrf_token=$csrf" "$CASIER_WEB_URL/bulk-requests/$prid/approve")
+[ "$code" = 403 ] && pass "a domain admin cannot approve on the page (403)" || fail "page approve 403" "$code"
+sjar=$(mktemp /tmp/casier-73s.XXXXXX)
+S=(-s --max-time 20 --cacert "$CASIER_TLS_CA" -b "$sjar" -c "$sjar")
+csrf=$(curl "${S[@]}" "$CASIER_WEB_URL/login" | sed -n 's/.*name="csrf_token" value="\([^"]*\)".*/\1/p' | head -n 1)
+curl "${S[@]}" -o /dev/null --data-urlencode "csrf_token=$csrf" --data-urlencode "login=$CASIER_SUPERUSER" \
+	--data-urlencode "password=$CASIER_SUPERUSER_PASSWORD" "$CASIER_WEB_URL/login"
+page=$(curl "${S[@]}" "$CASIER_WEB_URL/bulk-requests?status=pending")
+csrf=$(echo "$page" | sed -n 's/.*name="csrf_token" value="\([^"]*\)".*/\1/p' | head -n 1)
+echo "$page" | grep -q "id=\"bulk-$prid\"" && pass "the superuser sees the pending request" || fail "page bulk list" ""
+code=$(curl "${S[@]}" -o /dev/null -w '%{http_code}' --data-urlencode "csrf_token=$csrf" \
+	--data-urlencode "limit_per_hour=9" "$CASIER_WEB_URL/bulk-requests/$prid/approve")
+st=$(sql "SELECT status, approved_limit FROM bulk_request WHERE id = $prid")
+[ "$code" = 303 ] && [ "$st" = "approved|9" ] && pass "the superuser approves on the page with limit 9" ||
+	fail "page approve" "code $code state $st"
+rm -f "$sjar"
 code=$(curl "${W[@]}" -o /dev/null -w '%{http_code}' "$CASIER_WEB_URL/relay-clients")
 [ "$code" = 403 ] && pass "relay-client pages are for the superuser (403)" || fail "relay page 403" "$code"
 rm -f "$jar"
