@@ -336,6 +336,9 @@ main(int argc, char **argv)
 		log_error("%s", error);
 		return 1;
 	}
+	log_close();
+	log_open("casier-milter", cfg.log_syslog, true,
+		 (enum log_level)cfg.log_level);
 	if (!check_only && cfg.pid_file != NULL &&
 	    write_pid_file(cfg.pid_file) < 0) {
 		log_error("cannot write %s: %s", cfg.pid_file, strerror(errno));

@@ -23,7 +23,25 @@
  * 50 MiB Postfix message_size_limit for max_message_size, so that the
  * oversize policy only matters when an operator raises the Postfix limit.
  */
+/* The order of enum log_level (log.h). */
+static const char *const log_levels[] = {"debug", "info", "warning", "error",
+					 NULL};
+
 static const struct config_key scan_keys[] = {
+    /* [log] belongs to every program; read, not validated as a whole. */
+    {.section = "log",
+     .name = "level",
+     .type = CONFIG_ENUM,
+     .offset = offsetof(struct scan_config, log_level),
+     .default_value = "info",
+     .choices = log_levels,
+     .shared = true},
+    {.section = "log",
+     .name = "syslog",
+     .type = CONFIG_BOOL,
+     .offset = offsetof(struct scan_config, log_syslog),
+     .default_value = "no",
+     .shared = true},
     {.section = "scan",
      .name = "socket",
      .type = CONFIG_STRING,

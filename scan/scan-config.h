@@ -38,6 +38,8 @@ struct scan_config {
 	long long reload_interval; /* seconds between mtime polls, 0 = off */
 	long long milter_timeout;  /* seconds, smfi_settimeout */
 	long long shutdown_grace;  /* seconds to let sessions finish */
+	int log_level;		   /* [log] level: index of enum log_level */
+	bool log_syslog;	   /* [log] syslog */
 
 	/* derived by scan_config_finish() */
 	enum scan_policy on_error;

@@ -114,6 +114,11 @@ static const struct {
     {.text = "[scan]\nsocket = unix:/s\nheader_value = a\tb\n",
      .ret = -1,
      .error_part = "header_value"},
+    {.text = "[log]\nlevel = debug\nsyslog = yes\n[scan]\nsocket = unix:/s\n",
+     .ret = 0},
+    {.text = "[log]\nlevel = loud\n[scan]\nsocket = unix:/s\n",
+     .ret = -1,
+     .error_part = ":2:"},
     /* Other programs' sections are skipped. */
     {.text = "[web]\nwhatever = 1\n[scan]\nsocket = unix:/s\n", .ret = 0},
 };
@@ -155,6 +160,8 @@ START_TEST(test_config_defaults)
 	ck_assert_int_eq(cfg.max_scan_time, 120);
 	ck_assert_int_eq(cfg.reload_interval, 5);
 	ck_assert_str_eq(cfg.user, "casier");
+	ck_assert_int_eq(cfg.log_level, 1); /* info */
+	ck_assert(!cfg.log_syslog);
 	scan_config_free(&cfg);
 	unlink(path);
 	free(path);
