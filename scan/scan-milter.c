@@ -116,17 +116,21 @@ scan_negotiate(SMFICTX *ctx, unsigned long f0, unsigned long f1,
 
 	(void)f2;
 	(void)f3;
-	if ((f0 & SMFIF_ADDHDRS) == 0)
-		return SMFIS_REJECT; /* cannot work as documented */
-	*pf0 = SMFIF_ADDHDRS | (f0 & SMFIF_CHGHDRS);
-	*pf1 = (f1 & skip) | (f1 & noreply);
+	/* Postfix offers both; without them the verdict still holds, only
+	 * the header is missing (and logged by scan_eom). */
+	*pf0 = f0 & (SMFIF_ADDHDRS | SMFIF_CHGHDRS);
 	*pf2 = 0;
 	*pf3 = 0;
 	s = session_get(ctx);
 	if (s == NULL)
 		s = session_new(ctx);
-	if (s == NULL)
-		return SMFIS_TEMPFAIL;
+	if (s == NULL) {
+		/* No session: ask for every reply, so that the callbacks
+		 * may answer SMFIS_TEMPFAIL at each stage. */
+		*pf1 = f1 & skip;
+		return SMFIS_CONTINUE;
+	}
+	*pf1 = (f1 & skip) | (f1 & noreply);
 	s->pflags = *pf1;
 	return SMFIS_CONTINUE;
 }
