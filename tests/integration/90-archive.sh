@@ -194,8 +194,10 @@ fi
 assert_contains "inbound: Postfix marked it as from the Internet" "$(cat "$TEST_TMP/in.eml")" "X-Casier-Inbound: yes"
 assert_not_contains "inbound: a sender's spam verdict is stripped" "$(cat "$TEST_TMP/in.eml")" "X-Casier-Spam"
 archived_in_d() { [ "$(sql "SELECT count(*) FROM archive_message WHERE domain_id = $DID")" -ge 1 ]; }
+HOOK=0
 if wait_for 5 archived_in_d; then
 	pass "inbound: casier-deliverd archived it"
+	HOOK=1
 else
 	# casier-deliverd does not call archive_store() yet (delivery/archive.h
 	# says how): archive the delivered copy the same way, so the rest of
@@ -216,7 +218,37 @@ out=$("$ARCH" -c "$CASIER_CONFIG" store -i -f sender@remote.example -r "alice@$D
 assert_contains "internal: not archived (no marker)" "$out" "stored=0"
 assert_eq "internal: one archived message in the domain" 1 "$(sql "SELECT count(*) FROM archive_message WHERE domain_id = $DID")"
 
-RID=$(sql "SELECT id FROM archive_message WHERE domain_id = $DID")
+
+# archive failure: 451 from deliverd, Postfix keeps the message, nothing
+# is lost (only meaningful once casier-deliverd archives; see above)
+if [ "$HOOK" = 1 ]; then
+	sql "CREATE OR REPLACE FUNCTION archive_test_fail() RETURNS trigger LANGUAGE plpgsql AS
+	     \$f\$BEGIN RAISE EXCEPTION 'archive test failure'; END\$f\$" >/dev/null
+	sql "CREATE TRIGGER archive_test_fail_$$ BEFORE INSERT ON archive_message FOR EACH ROW
+	     WHEN (NEW.domain_id = $DID) EXECUTE FUNCTION archive_test_fail()" >/dev/null
+	TOK3=fail$$x$RANDOM
+	smtp_send "sender@remote.example" "alice@$D" --header "Subject: archive down $TOK3" --body "body $TOK3"
+	assert_contains "archive down: Postfix accepted the message" "$(cat "$TEST_TMP/swaks.out")" "250 2.0.0 Ok: queued"
+	sleep 3
+	assert_eq "archive down: not delivered unarchived" 0 "$(grep -rlF -- "body $TOK3" "$CASIER_MAIL_ROOT" 2>/dev/null | wc -l)"
+	if postqueue -c "$POSTFIX_DIR" -j 2>/dev/null | grep -q "4.3.0"; then
+		pass "archive down: deferred with 4.3.0 (451)"
+	else
+		fail "archive down: deferred with 4.3.0 (451)" "$(postqueue -c "$POSTFIX_DIR" -p 2>&1 | tail -n 5)"
+	fi
+	sql "DROP TRIGGER archive_test_fail_$$ ON archive_message" >/dev/null
+	postqueue -c "$POSTFIX_DIR" -f >/dev/null 2>&1
+	delivered_once() { [ "$(grep -rlF -- "body $TOK3" "$CASIER_MAIL_ROOT" 2>/dev/null | wc -l)" = 1 ]; }
+	if wait_for 30 delivered_once; then
+		pass "archive back: delivered after the retry"
+	else
+		fail "archive back: delivered after the retry" "not in the mailbox"
+	fi
+	assert_eq "archive back: archived once" 1 "$(sql "SELECT count(*) FROM archive_message WHERE domain_id = $DID AND subject = 'archive down $TOK3'")"
+fi
+
+RID=$(sql "SELECT id FROM archive_message WHERE domain_id = $DID AND subject = 'inbound $TOK'")
+NBEFORE=$(sql "SELECT count(*) FROM archive_message WHERE domain_id = $DID")
 api POST "/api/v1/domains/$D/archive/$RID/resend" >/dev/null
 assert_eq "re-send: queued" 202 "$(api_status)"
 assert_eq "re-send: audited" 1 "$(sql "SELECT count(*) FROM audit_log WHERE action = 'archive.resend' AND object = 'archive:$RID'")"
@@ -230,7 +262,7 @@ fi
 f=$(grep -rlF -- "body $TOK" "$CASIER_MAIL_ROOT" | xargs grep -lF "Resent-From:" | head -n 1)
 if [ -n "$f" ]; then pass "re-send: Resent- fields"; else fail "re-send: Resent- fields" "none"; fi
 assert_eq "re-send: outbox emptied" 0 "$(sql "SELECT count(*) FROM archive_outbox WHERE message_id = $RID")"
-assert_eq "re-send: not archived again" 1 "$(sql "SELECT count(*) FROM archive_message WHERE domain_id = $DID")"
+assert_eq "re-send: not archived again" "$NBEFORE" "$(sql "SELECT count(*) FROM archive_message WHERE domain_id = $DID")"
 
 # --- tiers, cellar, volumes -------------------------------------------------------
 fresh_domain 50 10 || fail setup "domain C"
