@@ -41,7 +41,7 @@ else
 	fail "wrong address" "$(echo "$out" | grep -E '^ *<' | tail -n 3)"
 fi
 out=$(smtp_in "app@$app" "y.$tag@test.example" "$tag-relayed" 127.0.0.2)
-if [ $? -eq 0 ] && wait_catcher "$tag-relayed"; then
+if [ $? -eq 0 ] && wait_delivered "y.$tag@test.example" "$tag-relayed"; then
 	pass "relay client 127.0.0.2 with its sender domain is relayed to the catcher"
 else
 	fail "relay client" "$(echo "$out" | grep -E '^ *<' | tail -n 3)"
@@ -70,7 +70,7 @@ fi
 out=$(swaks --server "$CASIER_HOST" --port "$CASIER_SMTP_PORT" --local-interface 127.0.0.2 \
 	--from "app@$app" --to "a.$tag@test.example,b.$tag@test.example" \
 	--header "Subject: $tag-two" --timeout 30 2>&1)
-[ $? -eq 0 ] && wait_catcher "$tag-two" && pass "a relayed message with two recipients" ||
+[ $? -eq 0 ] && wait_delivered "b.$tag@test.example" "$tag-two" && pass "a relayed message with two recipients" ||
 	fail "two recipients" "$(echo "$out" | grep -E '^ *<' | tail -n 3)"
 
 # The relay client's hourly limit (recipients): over it, a temporary
