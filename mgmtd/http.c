@@ -46,7 +46,9 @@ struct http_conn_state {
 	struct str body;
 	bool headers_done; /* the first access callback ran */
 	bool too_large;
-	bool bad_uri; /* the raw URI encodes a NUL (%00) */
+	bool bad_uri;  /* the raw URI encodes a NUL (%00) */
+	bool answered; /* a response was queued (maybe before the body) */
+	unsigned long long discarded; /* body bytes dropped after the limit */
 	struct timespec started;
 };
 
@@ -428,17 +430,37 @@ http_access(void *cls, struct MHD_Connection *conn, const char *url,
 						 "Content-Length");
 		if (cl != NULL && strtoull(cl, NULL, 10) > ctx->cfg->max_body)
 			st->too_large = true;
-		return MHD_YES;
-	}
-	if (*upload_data_size != 0) {
+		/* refuse before reading the body (no "100 Continue"); MHD
+		 * closes the connection after the answer */
+		if (!st->too_large && !st->bad_uri)
+			return MHD_YES;
+	} else if (*upload_data_size != 0) {
 		if (!st->too_large && str_append_mem(&st->body, upload_data,
 						     *upload_data_size) < 0)
 			st->too_large = true;
 		if (st->body.len > ctx->cfg->max_body)
 			st->too_large = true;
-		if (st->too_large)
+		if (st->too_large) {
+			/* a body without Content-Length grew past the limit:
+			 * drop it and answer 413 at its end; an endless
+			 * stream is cut (the connection closes) after 16
+			 * times the limit.  16 * max_body (<= 256 MiB)
+			 * cannot overflow. */
 			str_free(&st->body);
+			st->discarded += *upload_data_size;
+			if (st->discarded > 16 * ctx->cfg->max_body) {
+				char ip[46];
+
+				http_client_ip(conn, ip, sizeof(ip));
+				log_info("web: %s: request body without end, "
+					 "closing the connection",
+					 ip);
+				return MHD_NO;
+			}
+		}
 		*upload_data_size = 0;
+		return MHD_YES;
+	} else if (st->answered) {
 		return MHD_YES;
 	}
 
@@ -468,6 +490,7 @@ http_access(void *cls, struct MHD_Connection *conn, const char *url,
 		http_dispatch(ctx, &req, &resp);
 	ret = http_send(conn, &req, &resp, &st->started);
 	http_response_free(&resp);
+	st->answered = true;
 	return ret;
 }
 

@@ -67,6 +67,14 @@ small=$(head -c 1500 /dev/zero | tr '\0' ' ')
 code=$(curl -s -o "$TEST_TMP/b" -w '%{http_code}' -X POST -H "Authorization: Bearer $CASIER_API_TOKEN" \
 	-H 'Content-Type: application/json' --data-binary "{}$small" "$U/api/v1/domains")
 assert_eq "body under max_body is read (422: fields missing)" 422 "$code"
+# a body without Content-Length: 413 at its end; an endless one is cut
+code=$(head -c 5000 /dev/zero | tr '\0' ' ' | curl -s -o "$TEST_TMP/b" -w '%{http_code}' -X POST -H "Authorization: Bearer $CASIER_API_TOKEN" \
+	-H 'Content-Type: application/json' -H 'Transfer-Encoding: chunked' --data-binary @- "$U/api/v1/domains")
+assert_eq "chunked body over max_body -> 413" 413 "$code"
+head -c 200000 /dev/zero | curl -s -o /dev/null -X POST -H "Authorization: Bearer $CASIER_API_TOKEN" \
+	-H 'Content-Type: application/json' -H 'Transfer-Encoding: chunked' --data-binary @- "$U/api/v1/domains" >/dev/null 2>&1
+grep -q 'request body without end, closing' "$TEST_TMP/mgmtd.log" && pass "endless body cut after 16 x max_body" ||
+	fail "endless body" "$(tail -n 2 "$TEST_TMP/mgmtd.log")"
 code=$(curl -s -o /dev/null -w '%{http_code}' -H "X-Pad: $(head -c 20000 /dev/zero | tr '\0' a)" \
 	-H "Authorization: Bearer $CASIER_API_TOKEN" "$U/api/v1/domains")
 case $code in 4*) pass "headers over the connection memory -> $code" ;; *) fail "header size" "got $code" ;; esac
