@@ -33,10 +33,11 @@ python3 - "$port" >"$TEST_TMP/py.out" 2>&1 <<'PY' &
 import socket, sys, time
 socks = [socket.create_connection(("127.0.0.1", int(sys.argv[1]))) for _ in range(3)]
 print("open", flush=True)
-time.sleep(1.5)
+time.sleep(4)
 PY
 py=$!
-sleep 0.5
+wait_for 5 grep -q open "$TEST_TMP/py.out" || fail "idle sockets" "$(cat "$TEST_TMP/py.out")"
+sleep 0.2
 code=$(get)
 case $code in 200) fail "4th connection from the same IP refused" "got 200" ;; *) pass "4th connection from the same IP refused ($code)" ;; esac
 wait $py
