@@ -66,7 +66,8 @@ static const struct config_key web_keys[] = {
     WEB_KEY("default_language", CONFIG_STRING, default_language, "fr", 0, 0),
     WEB_KEY("templates_dir", CONFIG_STRING, templates_dir,
 	    CASIER_DATADIR "/templates", 0, 0),
-    WEB_KEY("locale_dir", CONFIG_STRING, locale_dir, "", 0, 0),
+    WEB_KEY("locale_dir", CONFIG_STRING, locale_dir, CASIER_DATADIR "/locale",
+	    0, 0),
     WEB_KEY("auth_flush_command", CONFIG_STRING, auth_flush_command, NULL, 0,
 	    0),
     {
