@@ -140,6 +140,11 @@ svc_page_parse(const char *limit, const char *cursor, const char *q,
 				       "search text too long");
 			return -1;
 		}
+		if (!casier_utf8_valid(q, strlen(q))) {
+			svc_result_set(res, SVC_BAD_REQUEST, "q",
+				       "search text is not valid UTF-8");
+			return -1;
+		}
 		page_r->q = q;
 	}
 	svc_result_ok(res);

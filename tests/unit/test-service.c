@@ -67,6 +67,8 @@ static const struct page_case {
      .cursor = "",
      .ret = 0,
      .limit_r = 50},
+    {.name = "q invalid UTF-8", .q = "\xc3\x28", .ret = -1, .field = "q"},
+    {.name = "q overlong UTF-8", .q = "\xc0\xaf", .ret = -1, .field = "q"},
     {.name = "q ok", .q = "dupont", .ret = 0, .limit_r = 50},
 };
 
