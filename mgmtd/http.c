@@ -480,7 +480,9 @@ http_access(void *cls, struct MHD_Connection *conn, const char *url,
 	req.content_type = ctype;
 
 	http_response_init(&resp);
-	if (st->bad_uri)
+	/* a NUL (%00) or bytes that are not UTF-8 in the decoded path: no
+	 * name of ours looks like that, and the database would refuse it */
+	if (st->bad_uri || !casier_utf8_valid(url, strlen(url)))
 		http_core_error(url, &resp, 400, "bad_request",
 				"bad request path");
 	else if (st->too_large)

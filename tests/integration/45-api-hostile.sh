@@ -93,7 +93,9 @@ expect "path traversal" 404 GET "/api/v1/accounts/..%2F..%2Fetc%2Fpasswd"
 expect "SQL in path" 404 GET "/api/v1/accounts/x'%20OR%20'1'='1"
 expect "NUL in path -> 400" 400 GET "/api/v1/accounts/$u%00x"
 expect "overlong path segment" 404 GET "/api/v1/accounts/$(head -c 3000 /dev/zero | tr '\0' a)"
-expect "bad UTF-8 in path" 404 GET "/api/v1/domains/%C3%28.example"
+expect "bad UTF-8 in path -> 400" 400 GET "/api/v1/domains/%C3%28.example"
+expect "bad UTF-8 in an account path -> 400" 400 GET "/api/v1/accounts/%C3%28"
+expect "bad UTF-8 in an admin path -> 400" 400 DELETE "/api/v1/admins/%C0%AF"
 code=$(_curl -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $CASIER_API_TOKEN" -H "X-Big: $(head -c 100000 /dev/zero | tr '\0' a)" "$CASIER_WEB_URL/api/v1/domains")
 case $code in 4*) pass "oversized header -> 4xx ($code)" ;; *) fail "oversized header -> 4xx" "got $code" ;; esac
 code=$(_curl -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $(head -c 5000 /dev/zero | tr '\0' a)" "$CASIER_WEB_URL/api/v1/domains")
