@@ -55,6 +55,26 @@ for i in $(seq 1 "$N"); do
 	fi
 done
 
+# --- a slow database: statements are bounded (db_timeout), the answer is
+# a temporary failure, not a hang and not "unknown" ------------------------------
+psql -X -q -h "$CASIER_PGHOST" -p "$CASIER_PGPORT" -U casier -d casier \
+	-c "BEGIN; LOCK TABLE alias IN ACCESS EXCLUSIVE MODE; SELECT pg_sleep(12); COMMIT;" >/dev/null 2>&1 &
+lockpid=$!
+sleep 1
+t0=$(date +%s)
+r=$(rcpt_reply "u1@$D")
+t1=$(date +%s)
+assert_contains "slow database: 451 4.3.0 at the inbound RCPT" "$r" "451 4.3.0"
+reply=$(printf 'LHLO t\r\nMAIL FROM:<s@example.org>\r\nRCPT TO:<u1@%s>\r\nQUIT\r\n' "$D" |
+	socat -t 30 - "UNIX-CONNECT:$CASIER_SOCK_DIR/deliverd-lmtp" 2>&1 | tr -d '\r')
+assert_contains "slow database: 451 4.3.0 at the LMTP RCPT" "$reply" "451 4.3.0"
+if [ $((t1 - t0)) -le 9 ]; then
+	pass "slow database: answered within the statement timeout ($((t1 - t0)) s)"
+else
+	fail "slow database: answered within the statement timeout" "$((t1 - t0)) s"
+fi
+wait "$lockpid"
+
 pg_stop() { runuser -u postgres -- "$CASIER_PG_BIN/pg_ctl" -D "$CASIER_PG_DATA" -m fast -w stop >/dev/null; }
 pg_start() {
 	runuser -u postgres -- "$CASIER_PG_BIN/pg_ctl" -D "$CASIER_PG_DATA" -l "$CASIER_LOG_DIR/postgresql.log" -w -t 30 \
