@@ -353,6 +353,7 @@ svc_bulk_request_decide(const struct svc *svc, const struct svc_identity *id,
 	const char *p[4];
 	struct db_conn *conn;
 	PGresult *r;
+	int n;
 	char *before = NULL;
 	char domain_id[24], domain_name[SVC_NAME_MAX + 1], object[64];
 
@@ -372,15 +373,19 @@ svc_bulk_request_decide(const struct svc *svc, const struct svc_identity *id,
 	if (svc_begin(conn, res) < 0)
 		goto fail;
 	p[0] = rid;
-	if (svc_sql(conn,
+	/* res is not set by a query that finds no row: decide on n */
+	n = svc_sql(conn,
 		    "SELECT b.status, bulk_request_json(b.id)::text, d.id, "
 		    "d.name, a.username FROM bulk_request b JOIN account a ON "
 		    "a.id = b.account_id JOIN domain d ON d.id = a.domain_id "
 		    "WHERE b.id = $1::bigint FOR UPDATE OF b",
-		    1, p, &r, res) <= 0) {
-		if (res->status == SVC_OK)
+		    1, p, &r, res);
+	if (n <= 0) {
+		if (n == 0) {
+			PQclear(r);
 			svc_result_set(res, SVC_NOT_FOUND, "",
 				       "no such bulk request");
+		}
 		goto rollback;
 	}
 	if (strcmp(PQgetvalue(r, 0, 0), "pending") != 0) {
@@ -894,6 +899,7 @@ svc_relay_contact_add(const struct svc *svc, const struct svc_identity *id,
 	char rid[24], norm[SVC_ADDRESS_MAX + 1];
 	const char *p[4];
 	PGresult *r;
+	int n;
 
 	*json_r = NULL;
 	if (outbound_need_superuser(id, res) < 0 ||
@@ -925,16 +931,18 @@ svc_relay_contact_add(const struct svc *svc, const struct svc_identity *id,
 	p[1] = name != NULL ? name : "";
 	p[2] = norm;
 	p[3] = role;
-	if (svc_sql(
-		conn,
-		"INSERT INTO relay_client_contact (relay_client_id, name, "
-		"email, role) SELECT id, $2, $3, $4 FROM relay_client WHERE "
-		"id = $1::bigint RETURNING id",
-		4, p, &r, res) <= 0) {
-		if (res->status == SVC_OK)
+	/* res is not set by a query that finds no row: decide on n */
+	n = svc_sql(conn,
+		    "INSERT INTO relay_client_contact (relay_client_id, name, "
+		    "email, role) SELECT id, $2, $3, $4 FROM relay_client "
+		    "WHERE id = $1::bigint RETURNING id",
+		    4, p, &r, res);
+	if (n <= 0) {
+		if (n == 0) {
+			PQclear(r);
 			svc_result_set(res, SVC_NOT_FOUND, "",
 				       "no such relay client");
-		else if (res->status == SVC_CONFLICT)
+		} else if (res->status == SVC_CONFLICT)
 			svc_result_set(res, SVC_CONFLICT, "email",
 				       "this contact exists");
 		goto rollback;

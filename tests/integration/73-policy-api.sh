@@ -93,6 +93,13 @@ out3=$(api POST /api/v1/relay-clients/$cid/contacts '{"email":"x@client.example"
 echo "$out2" | grep -q '"role": *"responsible"' && echo "$out2" | grep -q '"role": *"manager"' &&
 	[ "$(echo "$out3" | last)" = 422 ] && pass "contacts with roles (responsible, manager; other role 422)" ||
 	fail "contacts" "$out2 / $out3"
+# unknown ids: 404 from the row count, not from a leftover result code
+out=$(api POST /api/v1/relay-clients/999999999/contacts '{"email":"y@client.example","role":"manager"}')
+[ "$(echo "$out" | last)" = 404 ] && pass "a contact for an unknown relay client -> 404" || fail "contact 404" "$out"
+out=$(api POST /api/v1/bulk-requests/999999999/approve '{"limit_per_hour":2}')
+out2=$(api POST /api/v1/bulk-requests/999999999/reject)
+[ "$(echo "$out" | last)" = 404 ] && [ "$(echo "$out2" | last)" = 404 ] &&
+	pass "deciding an unknown bulk request -> 404" || fail "bulk 404" "$out / $out2"
 out=$(smtp_in "app@api$$.example.org" "r.$tag@test.example" "$tag-relay" 127.0.0.2)
 [ $? -eq 0 ] && pass "the relay client created through the API relays" || fail "api relay" "$(echo "$out" | tail -n 3)"
 out=$(api GET /api/v1/relay-clients/$cid/report)
