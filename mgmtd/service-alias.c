@@ -105,7 +105,9 @@ alias_find(struct db_conn *conn, const struct svc_identity *id,
 	}
 	if (svc_domain_resolve(conn, id, a.domain, lock, domain_id_r, dname,
 			       res) < 0) {
-		svc_result_set(res, SVC_NOT_FOUND, "", "no such alias");
+		/* a database error stays temporary (503), never 404 */
+		if (res->status == SVC_NOT_FOUND)
+			svc_result_set(res, SVC_NOT_FOUND, "", "no such alias");
 		return -1;
 	}
 	(void)casier_snprintf(did_s, sizeof(did_s), "%lld", *domain_id_r);
