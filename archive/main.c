@@ -179,7 +179,7 @@ main(int argc, char **argv)
 	size_t nrcpts = 0;
 	long long arrival = 0;
 	bool test = false, inbound_only = false;
-	struct archive_maint_config cfg;
+	struct archive_maint_config cfg = {0};
 	char err[512];
 	struct db_pool *pool;
 	const char *cmd;
@@ -200,12 +200,14 @@ main(int argc, char **argv)
 			break;
 		default:
 			usage();
-			return EX_USAGE_;
+			ret = EX_USAGE_;
+			goto done;
 		}
 	}
 	if (!test && optind >= argc) {
 		usage();
-		return EX_USAGE_;
+		ret = EX_USAGE_;
+		goto done;
 	}
 	cmd = test ? "test" : argv[optind];
 	if (strcmp(cmd, "store") == 0) {
@@ -226,12 +228,14 @@ main(int argc, char **argv)
 				break;
 			default:
 				usage();
-				return EX_USAGE_;
+				ret = EX_USAGE_;
+				goto done;
 			}
 		}
 		if (sender == NULL || nrcpts == 0) {
 			usage();
-			return EX_USAGE_;
+			ret = EX_USAGE_;
+			goto done;
 		}
 	}
 	if (path == NULL)
@@ -240,11 +244,11 @@ main(int argc, char **argv)
 	if (config_load(path, archive_maint_keys, archive_maint_nkeys, &cfg,
 			err, sizeof(err)) < 0) {
 		fprintf(stderr, "casier-archive: %s\n", err);
-		return 1;
+		goto out;
 	}
 	if (test) {
-		config_free(archive_maint_keys, archive_maint_nkeys, &cfg);
-		return 0;
+		ret = 0;
+		goto out;
 	}
 	if (strcmp(cmd, "daemon") == 0 && cfg.pid_file != NULL) {
 		FILE *fp = fopen(cfg.pid_file, "w");
@@ -294,6 +298,7 @@ main(int argc, char **argv)
 	db_pool_free(&pool);
 out:
 	config_free(archive_maint_keys, archive_maint_nkeys, &cfg);
+done:
 	free(rcpts);
 	return ret;
 }
