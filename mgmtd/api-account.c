@@ -71,25 +71,12 @@ api_account_create(struct http_request *req, struct http_response *resp)
 		      CASIER_ARRAY_LEN(account_create_fields), &obj))
 		return;
 	if (account_input(obj, &in, resp)) {
-		bool inactive = in.has_active && !in.active;
-
-		in.has_active = false;
 		if (svc_account_create(API_SVC(req), &id,
 				       http_request_param(req, "domain"), &in,
-				       &a, &res) < 0) {
+				       &a, &res) < 0)
 			api_error(resp, &res);
-		} else if (inactive) {
-			struct svc_account_input upd = {.has_active = true,
-							.active = false};
-
-			if (svc_account_update(API_SVC(req), &id, a.username,
-					       &upd, &a, &res) < 0)
-				api_error(resp, &res);
-			else
-				api_json(resp, 201, api_account_json(&a));
-		} else {
+		else
 			api_json(resp, 201, api_account_json(&a));
-		}
 	}
 	json_decref(obj);
 }

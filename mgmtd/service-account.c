@@ -400,6 +400,16 @@ svc_account_create(const struct svc *svc, const struct svc_identity *id,
 			goto rollback;
 		PQclear(r);
 	}
+	/* created inactive in the same transaction: never active, even
+	 * for a moment, and nothing left behind when a step fails */
+	if (in->has_active && !in->active) {
+		if (svc_sql(conn,
+			    "UPDATE account SET active = false WHERE id = "
+			    "$1::bigint",
+			    1, p, &r, res) < 0)
+			goto rollback;
+		PQclear(r);
+	}
 	if (svc_sql(conn, "SELECT " ACCOUNT_AUDIT_JSON("$1::bigint"), 1, p, &r,
 		    res) < 0)
 		goto rollback;

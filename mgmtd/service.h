@@ -230,7 +230,7 @@ struct svc_account_input {
 	const char *password;	/* create: required; update: NULL = keep */
 	bool has_quota;
 	long long quota_bytes; /* create: absent = domain default */
-	bool has_active;
+	bool has_active;       /* create: has_active && !active = inactive */
 	bool active;
 	bool has_send_limit;
 	long long send_limit_per_hour; /* -1 = inherit */

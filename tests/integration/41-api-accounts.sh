@@ -134,4 +134,19 @@ BODY=$(api GET "/api/v1/domains/$pdom/accounts?limit=5&q=par1&cursor=$(api GET "
 p=$(jq_get .prev_cursor)
 BODY=$(api GET "/api/v1/domains/$pdom/accounts?limit=5&q=par1&cursor=$p")
 assert_eq "search prev page = first page" "$(api GET "/api/v1/domains/$pdom/accounts?limit=5&q=par1" | jq -c '[.items[].local_part]')" "$(jq_get '[.items[].local_part]' | jq -c .)"
+
+# "active":false at creation is part of the creation's transaction: when
+# a later statement of the request fails (here a trigger refuses any
+# "account.update" audit row of this domain), no account may be left
+# behind, least of all an active one.
+idom="i$n.example"
+api_domain "$idom" "i$(printf '%s' "$n" | tail -c 10)" 5 1 || fail "setup" "domain $idom"
+fn="casier_test_fail_$(printf '%s' "$n" | tr -c 'a-z0-9\n' '_')"
+sql "CREATE FUNCTION $fn() RETURNS trigger LANGUAGE plpgsql AS \$f\$ BEGIN IF NEW.domain_name = '$idom' AND NEW.action = 'account.update' THEN RAISE EXCEPTION 'injected failure'; END IF; RETURN NEW; END \$f\$; CREATE TRIGGER $fn BEFORE INSERT ON audit_log FOR EACH ROW EXECUTE FUNCTION $fn();"
+BODY=$(api POST "/api/v1/domains/$idom/accounts" "{\"local_part\":\"sleeper\",\"password\":\"$pw\",\"active\":false}")
+st=$(api_status)
+sql "DROP TRIGGER $fn ON audit_log; DROP FUNCTION $fn();"
+assert_eq "created inactive: no active account left whatever the answer" "0" "$(sql "SELECT count(*) FROM account a JOIN domain d ON d.id = a.domain_id WHERE d.name = '$idom' AND a.active")"
+assert_eq "created inactive: 201" "201" "$st"
+assert_eq "created inactive: answer says inactive" "false" "$(jq_get .active)"
 finish
