@@ -31,7 +31,7 @@ api_domain_export(struct http_request *req, struct http_response *resp)
 	http_response_set_type(resp, "text/csv; charset=utf-8");
 	/* the domain name was checked by the service (A-label: no quotes) */
 	if (casier_snprintf(disp, sizeof(disp),
-			    "attachment; filename=\"casier-export.csv\"") == 0)
+			    "attachment; filename=\"casier-export.csv\"") >= 0)
 		(void)http_response_header(resp, "Content-Disposition", disp);
 }
 

@@ -84,7 +84,7 @@ outbound_report_answer(struct http_response *resp, bool csv, char *text,
 	if (str_append(&resp->body, text) < 0)
 		resp->status = 503;
 	if (casier_snprintf(disp, sizeof(disp),
-			    "attachment; filename=\"%s.csv\"", filename) == 0)
+			    "attachment; filename=\"%s.csv\"", filename) >= 0)
 		(void)http_response_header(resp, "Content-Disposition", disp);
 	free(text);
 }

@@ -111,7 +111,7 @@ csv_answer(struct page *p, char *csv, const char *filename)
 	if (str_append(&p->resp->body, csv) < 0)
 		p->resp->status = 503;
 	if (casier_snprintf(disp, sizeof(disp),
-			    "attachment; filename=\"%s.csv\"", filename) == 0)
+			    "attachment; filename=\"%s.csv\"", filename) >= 0)
 		(void)http_response_header(p->resp, "Content-Disposition",
 					   disp);
 }

@@ -64,6 +64,7 @@ api POST "/api/v1/domains/$dom/aliases" "{\"local_part\":\"team\",\"targets\":[\
 sql "INSERT INTO quota_usage (username, bytes, messages) VALUES ('${pfx}0002', 4096, 1) ON CONFLICT (username) DO UPDATE SET bytes = 4096" >/dev/null
 _curl -D "$TEST_TMP/h" -o "$TEST_TMP/export.csv" -H "Authorization: Bearer $CASIER_API_TOKEN" "$CASIER_WEB_URL/api/v1/domains/$dom/export.csv"
 assert_contains "export content type" "$(cat "$TEST_TMP/h")" "text/csv"
+assert_contains "export is an attachment" "$(tr -d '\r' <"$TEST_TMP/h")" 'Content-Disposition: attachment; filename="casier-export.csv"'
 assert_eq "export content" "type,address,username,quota_kb,usage_kb,targets
 account,alice@$dom,${pfx}0001,5120,0,far@remote.example
 account,bob@$dom,${pfx}0002,10240,4,

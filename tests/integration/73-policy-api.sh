@@ -169,6 +169,12 @@ code=$(curl "${W[@]}" -o /dev/null -w '%{http_code}' "$CASIER_WEB_URL/accounts/$
 [ "$code" = 403 ] || [ "$code" = 400 ] && pass "unblock without a valid CSRF token is refused ($code)" || fail "csrf" "$code"
 curl "${W[@]}" "$CASIER_WEB_URL/accounts/$user/report.csv" | grep -q "^day,$(date -u +%F),3,3," &&
 	pass "report CSV from the page" || fail "page csv" ""
+hdr=$(curl "${W[@]}" -o /dev/null -D - "$CASIER_WEB_URL/accounts/$user/report.csv" | tr -d '\r')
+hdr2=$(curl -s --cacert "$CASIER_TLS_CA" -o /dev/null -D - -H "Authorization: Bearer $CASIER_API_TOKEN" \
+	"$CASIER_WEB_URL/api/v1/accounts/$user/report?format=csv" | tr -d '\r')
+echo "$hdr" | grep -qi '^content-disposition: attachment; filename=' &&
+	echo "$hdr2" | grep -qi '^content-disposition: attachment; filename="account-report.csv"' &&
+	pass "report CSV (page and API) is an attachment" || fail "report csv attachment" "$hdr / $hdr2"
 # Bulk request through the pages: the domain admin files, the superuser
 # approves with another limit.
 page=$(curl "${W[@]}" "$CASIER_WEB_URL/accounts/$user/outbound")
