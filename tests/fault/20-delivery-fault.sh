@@ -58,7 +58,7 @@ done
 # --- a slow database: statements are bounded (db_timeout), the answer is
 # a temporary failure, not a hang and not "unknown" ------------------------------
 psql -X -q -h "$CASIER_PGHOST" -p "$CASIER_PGPORT" -U casier -d casier \
-	-c "BEGIN; LOCK TABLE alias IN ACCESS EXCLUSIVE MODE; SELECT pg_sleep(12); COMMIT;" >/dev/null 2>&1 &
+	-c "BEGIN; LOCK TABLE account IN ACCESS EXCLUSIVE MODE; SELECT pg_sleep(12); COMMIT;" >/dev/null 2>&1 &
 lockpid=$!
 sleep 1
 t0=$(date +%s)

@@ -44,7 +44,8 @@ wait_count() {
 rcpt_reply() {
 	swaks --timeout 20 --server "$CASIER_HOST:$CASIER_SMTP_PORT" --helo client.test.example \
 		--from "sender@example.org" --to "$1" --quit-after RCPT 2>&1 |
-		grep -E '^<[~*]* +[0-9]{3}' | tail -n 1 | sed -E "s/^<[~*]* +//"
+		awk '/^ -> RCPT TO/ { f = 1; next }
+		     f && /^<[-~*]* +[0-9][0-9][0-9]/ { sub(/^<[-~*]* +/, ""); print; exit }'
 }
 
 # domain_id NAME
