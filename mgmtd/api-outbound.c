@@ -141,12 +141,20 @@ api_bulk_request_create(struct http_request *req, struct http_response *resp)
 {
 	struct svc_bulk_input in = {0};
 	struct svc_identity id;
+	struct svc_account a;
 	struct svc_result res;
 	json_t *obj;
 	char *out;
 
 	if (!api_auth(req, resp, &id))
 		return;
+	/* another domain's account: 404 before looking at the body */
+	if (svc_account_get(API_SVC(req), &id,
+			    http_request_param(req, "username"), &a,
+			    &res) < 0) {
+		api_error(resp, &res);
+		return;
+	}
 	if (!api_body(req, resp, bulk_fields, CASIER_ARRAY_LEN(bulk_fields),
 		      &obj))
 		return;

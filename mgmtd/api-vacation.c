@@ -75,12 +75,18 @@ api_vacation_put(struct http_request *req, struct http_response *resp)
 {
 	struct svc_vacation_input in = {0};
 	struct svc_identity id;
+	struct svc_account a;
 	struct svc_result res;
 	const char *username = http_request_param(req, "username");
 	json_t *obj;
 
 	if (!api_auth(req, resp, &id))
 		return;
+	/* another domain's account: 404 before looking at the body */
+	if (svc_account_get(API_SVC(req), &id, username, &a, &res) < 0) {
+		api_error(resp, &res);
+		return;
+	}
 	if (!api_body(req, resp, vacation_fields,
 		      CASIER_ARRAY_LEN(vacation_fields), &obj))
 		return;

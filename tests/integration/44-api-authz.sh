@@ -64,6 +64,10 @@ prep_alias() {
 	FRESH="al$seq_n@$A"
 	api POST "/api/v1/domains/$A/aliases" "{\"local_part\":\"al$seq_n\",\"targets\":[]}" >/dev/null
 }
+prep_vacation() {
+	FRESH=""
+	api PUT "/api/v1/accounts/$U/vacation" '{"subject":"Away","body":"Back on Monday."}' >/dev/null
+}
 prep_admin() {
 	seq_n=$((seq_n + 1))
 	FRESH="adm$seq_n$n"
@@ -130,6 +134,12 @@ row prep_account     DELETE /api/v1/accounts/@F@                  ''            
 row prep_redirect    GET    /api/v1/accounts/@U@/redirect         ''                                                        200   200 404
 row prep_none        PUT    /api/v1/accounts/@U@/redirect         '{"targets":["x@remote.example"],"keep_copy":true}'      200   200 404
 row prep_redirect    DELETE /api/v1/accounts/@U@/redirect         ''                                                        204   204 404 /api/v1/accounts/@U@/redirect
+row prep_vacation    GET    /api/v1/accounts/@U@/vacation         ''                                                        200   200 404
+row prep_none        PUT    /api/v1/accounts/@U@/vacation         '{"subject":"Away","body":"Back on Monday."}'             200   200 404
+row prep_vacation    DELETE /api/v1/accounts/@U@/vacation         ''                                                        204   204 404 /api/v1/accounts/@U@/vacation
+row prep_none        POST   /api/v1/accounts/@U@/unblock          ''                                                        200   200 404
+row prep_none        GET    /api/v1/accounts/@U@/report           ''                                                        200   200 404
+row prep_none        POST   /api/v1/accounts/@U@/bulk-requests    '{"justification":"newsletter","limit_per_hour":10,"start":"2030-01-01","end":"2030-01-02"}' 201 201 404
 row prep_none        PUT    /api/v1/domains/@A@/catchall          '{"username":"@U@"}'                                      200   200 404
 row prep_catchall    DELETE /api/v1/domains/@A@/catchall          ''                                                        204   204 404
 row prep_none        POST   /api/v1/domains/@A@/aliases           '{"local_part":"@N@","targets":["@U@"]}'                  201   201 404
@@ -147,6 +157,15 @@ row prep_none        POST   /api/v1/admins/@V@/tokens             '{"name":"matr
 row prep_none        GET    /api/v1/tokens                        ''                                                        200   200 200
 row prep_none        GET    /api/v1/domains/@A@/export.csv        ''                                                        200   200 404
 row prep_none        GET    /api/v1/audit                         ''                                                        200   200 200
+
+# another domain's object is 404 whatever the body (checked first)
+for what in "PUT /api/v1/accounts/$U/vacation {\"subject\":\"\",\"body\":\"x\"}" \
+	"POST /api/v1/accounts/$U/bulk-requests {\"justification\":\"\",\"limit_per_hour\":0,\"start\":\"x\",\"end\":\"y\"}" \
+	"PUT /api/v1/accounts/$U/redirect {\"targets\":[]}" "PATCH /api/v1/accounts/$U {\"quota_mb\":-1}"; do
+	set -- $what
+	api_as "$FOREIGN" "$1" "$2" "$3" >/dev/null
+	assert_eq "foreign $1 $2 with a refused body -> 404" 404 "$(api_status)"
+done
 
 # what a domain admin sees is limited to its domains
 BODY=$(api_as "$OWN" GET "/api/v1/domains?limit=500")
