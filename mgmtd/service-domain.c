@@ -507,6 +507,22 @@ svc_domain_delete(const struct svc *svc, const struct svc_identity *id,
 		goto out;
 	if (svc_domain_resolve(conn, id, name, true, &did, dname, res) < 0)
 		goto rollback;
+	{
+		/* an alias domain name resolves to its primary: deleting
+		 * "it" here would take the primary domain and all its mail
+		 * (alias domains go through .../alias-domains/{name}) */
+		char norm[SVC_NAME_MAX + 1];
+		const char *error;
+
+		if (address_domain_normalize(name, norm, sizeof(norm), &error) <
+			0 ||
+		    strcmp(norm, dname) != 0) {
+			svc_result_set(res, SVC_NOT_FOUND, "",
+				       "no such domain (an alias domain of %s)",
+				       dname);
+			goto rollback;
+		}
+	}
 	(void)casier_snprintf(did_s, sizeof(did_s), "%lld", did);
 	p[0] = did_s;
 	/* the mail of every account goes through the privileged side */

@@ -66,6 +66,10 @@ assert_eq "alias domain get name" "$dom" "$(jq_get .name)"
 expect "alias domain = existing domain -> 409" 409 POST "/api/v1/domains/$dom/alias-domains" "{\"name\":\"$idn\"}"
 expect "domain named like an alias domain -> 409" 409 POST /api/v1/domains \
 	"{\"name\":\"alias-$dom\",\"prefix\":\"${pfx}z\",\"max_accounts\":1,\"default_quota_mb\":1}"
+# deleting "a domain" named by an alias domain must not take the
+# primary domain, its accounts and their mail with it
+expect "DELETE /domains/{alias domain} -> 404" 404 DELETE "/api/v1/domains/alias-$dom"
+expect "the primary domain is still there" 200 GET "/api/v1/domains/$dom"
 expect "remove alias domain" 204 DELETE "/api/v1/domains/$dom/alias-domains/alias-$dom"
 expect "remove it again -> 404" 404 DELETE "/api/v1/domains/$dom/alias-domains/alias-$dom"
 
