@@ -28,6 +28,12 @@ fail() {
 	failures=$((failures + 1))
 }
 
+# The interval checks need a stack started in test mode (tools/test does it).
+if ! grep -Eq '^seconds_per_day *= *1$' "$CASIER_CONFIG"; then
+	fail setup "the stack counts vacation days in days; start it with CASIER_VACATION_SECONDS_PER_DAY=1 (tools/test does)"
+	exit 1
+fi
+
 sync_bin=
 for f in "${CASIER_BUILD_DIR:-$src/build}/casier-vacation-sync" \
 	"${CASIER_BIN_DIR:-/nonexistent}/casier-vacation-sync"; do

@@ -12,12 +12,12 @@
 #    precompile scripts (same extensions, same period limits).
 #  - a [vacation] section in casier.conf for that job.
 # Test stacks shorten vacation intervals: CASIER_VACATION_SECONDS_PER_DAY
-# (default 1 here, 86400 in production) turns "N days" into N seconds,
-# through Pigeonhole's vacation-seconds extension.
+# (default 86400, real days; tools/test sets 1) turns "N days" into N
+# seconds, through Pigeonhole's vacation-seconds extension.
 set -euo pipefail
 : "${DOVECOT_DIR:?}" "${DOVECOT_CONF_D:?}" "${CASIER_CONFIG:?}" "${CASIER_REINJECT_PORT:?}"
 
-seconds_per_day=${CASIER_VACATION_SECONDS_PER_DAY:-1}
+seconds_per_day=${CASIER_VACATION_SECONDS_PER_DAY:-86400}
 case $seconds_per_day in
 '' | *[!0-9]*) echo "45-vacation.sh: CASIER_VACATION_SECONDS_PER_DAY must be a number" >&2; exit 1 ;;
 esac
