@@ -121,7 +121,7 @@ smtp_command(struct smtp_conn *s, const char *line, int want_class,
 	code = smtp_read_reply(s);
 	if (code / 100 != want_class) {
 		char safe[64];
-		(void)log_sanitize(safe, sizeof(safe), line, 40);
+		(void)log_sanitize(safe, sizeof(safe), line, strnlen(line, 40));
 		(void)casier_snprintf(error_r, errsize, "'%s' answered %d",
 				      safe, code);
 		return -1;
