@@ -172,6 +172,7 @@ BODY=$(api_as "$OWN" GET "/api/v1/domains?limit=500")
 assert_eq "own admin lists only its domains" "0" "$(jq_get "[.items[].name | select(. != \"$A\" and (startswith(\"f\") | not))] | length")"
 assert_not_contains "own admin does not list B" "$BODY" "\"$B\""
 BODY=$(api_as "$FOREIGN" GET "/api/v1/audit?limit=500")
+assert_eq "foreign admin reads its audit log" 200 "$(api_status)"
 assert_not_contains "foreign admin's audit log hides A" "$BODY" "$A"
 BODY=$(api_as "$OWN" GET "/api/v1/audit?limit=500")
 assert_contains "own admin's audit log shows A" "$BODY" "$A"
