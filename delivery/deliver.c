@@ -10,6 +10,7 @@
  * keeps the message and retries.
  */
 #include "deliverd.h"
+#include "archive.h"
 #include "casier-config.h"
 #include "log.h"
 #include "smtp-client.h"
@@ -441,6 +442,35 @@ merge_result(struct casier_result *acc, const struct casier_result *r)
 		*acc = *r;
 }
 
+/*
+ * DESIGN section 8: archive a message that came from the Internet (the
+ * marker Postfix's inbound smtpd adds) for every archived domain among
+ * the recipients, before anything is delivered or acknowledged.  -1 when
+ * it could not be archived: every recipient then stays TEMPFAIL 4.3.0
+ * (451), Postfix keeps the message and retries, nothing is lost.
+ */
+static int
+deliver_archive(struct deliver_ctx *dc, struct lmtp_txn *txn)
+{
+	const char **addrs = calloc(txn->nrcpts, sizeof(*addrs));
+	struct archive_config acfg = {.compression_level = 3,
+				      .require_inbound = true};
+	struct archive_envelope env = {.sender = txn->mail_from,
+				       .nrcpts = txn->nrcpts};
+	struct archive_source src;
+	struct casier_result res;
+
+	if (addrs == NULL)
+		return -1;
+	for (unsigned int i = 0; i < txn->nrcpts; i++)
+		addrs[i] = txn->rcpts[i].path;
+	env.rcpts = addrs;
+	archive_source_spool(&src, txn->msg);
+	archive_store(dc->db, &acfg, &env, &src, NULL, &res);
+	free(addrs);
+	return res.status == CASIER_OK ? 0 : -1;
+}
+
 static void
 backend_deliver(void *ctx, struct lmtp_txn *txn)
 {
@@ -459,6 +489,8 @@ backend_deliver(void *ctx, struct lmtp_txn *txn)
 	};
 
 	if (head == NULL || looped == NULL)
+		goto out; /* results stay TEMPFAIL 4.3.0 */
+	if (deliver_archive(dc, txn) < 0)
 		goto out; /* results stay TEMPFAIL 4.3.0 */
 
 	/* Mailboxes of every recipient, once each, in one LMTP transaction */

@@ -81,17 +81,19 @@ pg_start() {
 		-o "-k $CASIER_SOCK_DIR -p $CASIER_PGPORT -c listen_addresses='' -c fsync=off" start >/dev/null
 }
 faults() {
-	sleep 3
+	# early, so that every fault overlaps the SMTP intake as well as
+	# the deliveries from the queue
+	sleep 2
 	echo "fault: kill -9 casier-deliverd"
 	kill -9 "$(cat "$CASIER_PID_DIR/deliverd.pid")"
-	sleep 2
+	sleep 1
 	bash "$CASIER_SRC_DIR/tools/stack/start.d/30-deliverd.sh" || echo "fault: deliverd restart failed"
-	sleep 5
+	sleep 1
 	echo "fault: PostgreSQL down for 20 s"
 	pg_stop
 	sleep 20
 	pg_start || echo "fault: PostgreSQL restart failed"
-	sleep 5
+	sleep 1
 	echo "fault: Dovecot down for 20 s"
 	doveadm -c "$DOVECOT_CONF" stop
 	sleep 20
