@@ -116,9 +116,13 @@ finish() {
 # --- unique test data ---------------------------------------------------------
 
 # uniq_name: a fresh lower-case token (letters and digits), unique per run.
+# The counter lives in a file: callers use $(uniq_name), a subshell, where a
+# shell variable would never move on.
 uniq_name() {
-	_uniq_n=$((_uniq_n + 1))
-	printf '%s%sx%s' "$TEST_SLUG" "$$" "$_uniq_n"
+	local c
+	c=$(($(cat "$TEST_TMP/uniq-counter" 2>/dev/null || echo 0) + 1))
+	echo "$c" >"$TEST_TMP/uniq-counter"
+	printf '%s%sx%s' "$TEST_SLUG" "$$" "$c"
 }
 
 # uniq_password: a random password that passes the password policy.
