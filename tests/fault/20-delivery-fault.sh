@@ -10,8 +10,8 @@
 # counted and reported (a duplicate can happen by design when a next hop
 # accepted a copy and the connection died before deliverd answered).
 #
-# Not part of tools/test: it stops PostgreSQL and Dovecot of the stack it
-# runs against, which would break tests running beside it.  Run it alone
+# It stops PostgreSQL and Dovecot of the stack it runs against, which would
+# break tests running beside it: tools/test runs it last, alone.  By hand,
 # on a stack of its own (docs/delivery.md):
 #   CASIER_RUN_DIR=/work/run-x CASIER_BASE_PORT=24000 tools/up
 #   CASIER_RUN_DIR=/work/run-x tests/fault/20-delivery-fault.sh [MESSAGES]
