@@ -57,7 +57,7 @@ check "no Postfix service is chrooted" test -z "$(postconf -c "$POSTFIX_DIR" -F 
 check "Postfix uses its own queue directory" test "$(postconf -c "$POSTFIX_DIR" -h queue_directory)" != /var/spool/postfix
 # INTEGRATION.md: a full mailbox must be a temporary failure at the final hop
 assert_eq "Dovecot quota_full_tempfail is in force" yes "$(doveconf -c "$DOVECOT_CONF" -h quota_full_tempfail)"
-assert_eq "Dovecot checks quota at LMTP RCPT" yes "$(doveconf -c "$DOVECOT_CONF" -h lmtp_rcpt_check_quota)"
+assert_eq "Dovecot checks quota at LMTP RCPT" yes "$(doveconf -c "$DOVECOT_CONF" -f protocol=lmtp -h lmtp_rcpt_check_quota)"
 check "Dovecot instance named after the base port" test "$(doveconf -c "$DOVECOT_CONF" -h instance_name)" = "casier-$CASIER_BASE_PORT"
 check "postqueue works with the stack's config (alternate_config_directories)" postqueue -c "$POSTFIX_DIR" -p
 
