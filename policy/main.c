@@ -190,6 +190,14 @@ main(int argc, char **argv)
 		config_free(policyd_keys, CASIER_ARRAY_LEN(policyd_keys), &cfg);
 		return 0;
 	}
+	/* policyd needs no privilege at all: a root start is a set-up error. */
+	if (geteuid() == 0 || getuid() == 0) {
+		fprintf(stderr,
+			"casier-policyd: refusing to run as root; start "
+			"it as an unprivileged user (e.g. casier)\n");
+		config_free(policyd_keys, CASIER_ARRAY_LEN(policyd_keys), &cfg);
+		return 1;
+	}
 	log_open("casier-policyd", false, true,
 		 cfg.debug ? LOG_LEVEL_DEBUG : LOG_LEVEL_INFO);
 

@@ -40,6 +40,17 @@ start_instance() {
 	return 1
 }
 
+# Started as root, policyd refuses instead of serving with privileges.
+out=$(timeout 10 "$bin" -c "$CASIER_CONFIG" -s "$CASIER_SOCK_DIR/policyd-t72r-$$.sock" </dev/null 2>&1)
+rc=$?
+if [ "$(id -u)" = 0 ] && [ "$rc" != 0 ] && [[ $out == *"refusing to run as root"* ]] &&
+	[ ! -e "$CASIER_SOCK_DIR/policyd-t72r-$$.sock" ]; then
+	pass "refuses to run as root"
+else
+	fail "refuses to run as root" "exit $rc: $out"
+	rm -f "$CASIER_SOCK_DIR/policyd-t72r-$$.sock"
+fi
+
 sock2=$CASIER_SOCK_DIR/policyd-t72a-$$.sock
 if start_instance "$CASIER_CONFIG" "$sock2"; then
 	pass "a second instance starts on another socket"
