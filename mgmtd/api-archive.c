@@ -18,9 +18,10 @@
  *
  * Called by http.c through api-routes.c, in casier-mgmtd (unprivileged).
  * Thin: parsing and answers; the rules are in service-archive.c.  The
- * download reads the volume file (written by casier-archive, readable by
- * the casier group) into the response, so it is bounded by the response
- * limit (64 MiB); see docs/archive.md.
+ * download streams the volume file (written by casier-archive, readable
+ * by the casier group) from its descriptor (http_response_file), so
+ * 4.7 GB volumes go out without being read into memory; see
+ * docs/archive.md.
  */
 #include "api-archive.h"
 
@@ -30,11 +31,9 @@
 #include "str.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 static json_t *
 item_json(const struct svc_archive_item *it)
@@ -358,47 +357,27 @@ api_archive_volume_download(struct http_request *req,
 	struct svc_identity id;
 	struct svc_result res;
 	const char *serial = http_request_param(req, "serial");
-	char path[4096], disp[128], buf[65536];
-	int fd;
-	ssize_t n;
+	const char *domain = http_request_param(req, "domain");
+	char path[4096], name[SVC_NAME_MAX + 64], disp[SVC_NAME_MAX + 128];
 
 	if (!api_auth(req, resp, &id))
 		return;
-	if (svc_archive_volume_download(API_SVC(req), &id,
-					http_request_param(req, "domain"),
-					serial, path, sizeof(path), &res) < 0) {
+	if (svc_archive_volume_download(API_SVC(req), &id, domain, serial, path,
+					sizeof(path), &res) < 0) {
 		api_error(resp, &res);
 		return;
 	}
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0) {
+	/* streamed from the file by http.c: no size limit, no copy */
+	if (http_response_file(resp, path, "application/zstd") < 0) {
 		svc_result_set(&res,
 			       errno == ENOENT ? SVC_NOT_FOUND : SVC_TEMPFAIL,
 			       "", "the volume file is not available");
 		api_error(resp, &res);
 		return;
 	}
-	str_clear(&resp->body);
-	while ((n = read(fd, buf, sizeof(buf))) > 0)
-		if (str_append_mem(&resp->body, buf, (size_t)n) < 0) {
-			n = -1;
-			break;
-		}
-	(void)close(fd);
-	if (n < 0) {
-		str_clear(&resp->body);
-		svc_result_set(&res, SVC_TEMPFAIL, "",
-			       "the volume cannot be sent");
-		api_error(resp, &res);
-		return;
-	}
-	/* serial is [A-Z0-9] only (checked by the service) */
-	if (casier_snprintf(disp, sizeof(disp),
-			    "attachment; filename=\"%s.tar.zst\"", serial) < 0)
-		disp[0] = '\0';
-	resp->status = 200;
-	http_response_set_type(resp, "application/zstd");
-	if (disp[0] != '\0')
+	svc_archive_volume_filename(name, sizeof(name), domain, serial);
+	if (casier_snprintf(disp, sizeof(disp), "attachment; filename=\"%s\"",
+			    name) >= 0)
 		(void)http_response_header(resp, "Content-Disposition", disp);
 }
 

@@ -6,7 +6,9 @@
  * plain HTTP (loopback) and HTTPS (GnuTLS, the stack's certificate).
  * Limits: connections, connections per IP, memory per connection (also
  * caps the header size), idle timeout, request body size (413).  Every
- * response gets the security headers and one access-log line.
+ * response gets the security headers and one access-log line.  Bodies
+ * are in memory (at most 64 MiB) or, for downloads, an open file that
+ * MHD streams from its descriptor (http_response_file).
  *
  * Runs unprivileged (main.c dropped to the casier user before starting
  * the daemons).  Failures: allocation failure answers 500 or drops the
@@ -19,13 +21,17 @@
 #include "pages.h"
 
 #include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
 #include <microhttpd.h>
 #include <netdb.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #define HTTP_BODY_MAX_RESPONSE (64u * 1024u * 1024u)
 
@@ -102,12 +108,16 @@ http_response_init(struct http_response *resp)
 	(void)casier_snprintf(resp->content_type, sizeof(resp->content_type),
 			      "%s", "text/html; charset=utf-8");
 	str_init(&resp->body, HTTP_BODY_MAX_RESPONSE);
+	resp->file_fd = -1;
 }
 
 void
 http_response_free(struct http_response *resp)
 {
 	str_free(&resp->body);
+	if (resp->file_fd >= 0)
+		(void)close(resp->file_fd);
+	resp->file_fd = -1;
 	for (size_t i = 0; i < resp->nheaders; i++) {
 		free(resp->header_names[i]);
 		free(resp->header_values[i]);
@@ -142,6 +152,42 @@ http_response_header(struct http_response *resp, const char *name,
 	resp->header_names[resp->nheaders] = n;
 	resp->header_values[resp->nheaders] = v;
 	resp->nheaders++;
+	return 0;
+}
+
+int
+http_response_file(struct http_response *resp, const char *path,
+		   const char *type)
+{
+	struct stat sb;
+	int fd, e, flags;
+
+	/* O_NONBLOCK: opening a FIFO must not wait for a writer; it is
+	 * cleared again for the regular file (MHD wants blocking reads) */
+	fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
+	if (fd < 0)
+		return -1;
+	if (fstat(fd, &sb) < 0)
+		e = errno;
+	else if (!S_ISREG(sb.st_mode) || sb.st_size < 0)
+		e = EINVAL; /* a FIFO or device would block or never end */
+	else if ((flags = fcntl(fd, F_GETFL)) < 0 ||
+		 fcntl(fd, F_SETFL, flags & ~O_NONBLOCK) < 0)
+		e = errno;
+	else
+		e = 0;
+	if (e != 0) {
+		(void)close(fd);
+		errno = e;
+		return -1;
+	}
+	if (resp->file_fd >= 0)
+		(void)close(resp->file_fd);
+	resp->file_fd = fd;
+	resp->file_size = (uint64_t)sb.st_size;
+	resp->status = 200;
+	str_clear(&resp->body);
+	http_response_set_type(resp, type);
 	return 0;
 }
 
@@ -318,7 +364,7 @@ http_content_type(const char *header, char *out, size_t outsize)
 
 static void
 http_access_log(const struct http_request *req, unsigned int status,
-		size_t bytes, const struct timespec *started)
+		uint64_t bytes, const struct timespec *started)
 {
 	struct timespec now;
 	char path[256];
@@ -328,9 +374,10 @@ http_access_log(const struct http_request *req, unsigned int status,
 	us = (long long)(now.tv_sec - started->tv_sec) * 1000000LL +
 	     (now.tv_nsec - started->tv_nsec) / 1000;
 	log_sanitize(path, sizeof(path), req->path, strlen(req->path));
-	log_info("access: %s %s %s %s %u %zu %lld.%03lldms user=%s",
+	log_info("access: %s %s %s %s %u %llu %lld.%03lldms user=%s",
 		 req->client_ip, req->is_https ? "https" : "http",
-		 req->method_name, path, status, bytes, us / 1000, us % 1000,
+		 req->method_name, path, status, (unsigned long long)bytes,
+		 us / 1000, us % 1000,
 		 req->log_user[0] != '\0' ? req->log_user : "-");
 }
 
@@ -340,13 +387,28 @@ http_send(struct MHD_Connection *conn, const struct http_request *req,
 {
 	struct MHD_Response *r;
 	enum MHD_Result ret;
-	size_t len = resp->body.len;
+	uint64_t len = resp->body.len;
 
-	r = MHD_create_response_from_buffer(
-	    len, resp->body.data != NULL ? resp->body.data : (char *)"",
-	    MHD_RESPMEM_MUST_COPY);
-	if (r == NULL)
+	if (resp->file_fd >= 0) {
+		/* MHD reads the file while sending (sendfile() on plain
+		 * HTTP, pread() + gnutls on HTTPS) and sets Content-Length;
+		 * it owns the descriptor from here on and closes it when the
+		 * response is destroyed.  On failure it stays ours
+		 * (http_response_free closes it). */
+		len = resp->file_size;
+		r = MHD_create_response_from_fd64(len, resp->file_fd);
+		if (r != NULL)
+			resp->file_fd = -1;
+	} else {
+		r = MHD_create_response_from_buffer(
+		    (size_t)len,
+		    resp->body.data != NULL ? resp->body.data : (char *)"",
+		    MHD_RESPMEM_MUST_COPY);
+	}
+	if (r == NULL) {
+		log_error("web: cannot create a response (out of memory)");
 		return MHD_NO;
+	}
 	if (resp->content_type[0] != '\0')
 		(void)MHD_add_response_header(r, "Content-Type",
 					      resp->content_type);
@@ -364,6 +426,7 @@ http_send(struct MHD_Connection *conn, const struct http_request *req,
 					      "max-age=31536000");
 	ret = MHD_queue_response(conn, resp->status, r);
 	MHD_destroy_response(r);
+	/* logged when queued: a file's transfer is not part of the time */
 	http_access_log(req, resp->status, len, started);
 	return ret;
 }

@@ -6,7 +6,8 @@
  * to the configured limit, else 413), finds the route by method and path,
  * fills a struct http_request and calls the route's handler with an empty
  * struct http_response.  The handler sets status, content type, headers
- * and body; http.c adds the security headers (CSP without inline script,
+ * and body (in memory, or an open file for downloads: http_response_file);
+ * http.c adds the security headers (CSP without inline script,
  * frame-ancestors 'none', nosniff, Referrer-Policy, HSTS on HTTPS), sends
  * it and writes one access-log line.
  *
@@ -120,6 +121,11 @@ struct http_response {
 	size_t nheaders;
 	char *header_names[HTTP_MAX_HEADERS];
 	char *header_values[HTTP_MAX_HEADERS];
+	/* A file body (downloads, http_response_file): -1 = none.  Sent by
+	 * MHD straight from the descriptor (sendfile on HTTP, read + TLS on
+	 * HTTPS), so its size is not bounded by the in-memory limit. */
+	int file_fd;
+	uint64_t file_size;
 };
 
 void http_response_init(struct http_response *resp);
@@ -128,6 +134,18 @@ void http_response_set_type(struct http_response *resp, const char *type);
 /* Add a header (Set-Cookie may repeat).  -1 when the table is full. */
 int http_response_header(struct http_response *resp, const char *name,
 			 const char *value);
+/*
+ * Answer with the regular file at path as the body (a download):
+ * opened O_RDONLY | O_NOFOLLOW | O_CLOEXEC (a symbolic link is
+ * refused), fstat()ed (anything but a
+ * regular file is refused with EINVAL).  The response owns the
+ * descriptor: http.c hands it to MHD (MHD_create_response_from_fd64),
+ * which closes it after sending; http_response_free() closes it when
+ * it was never sent.  Sets status 200 and content type; the in-memory
+ * body is dropped.  -1 with errno on failure (nothing changed).
+ */
+int http_response_file(struct http_response *resp, const char *path,
+		       const char *type);
 /* A redirect (303 See Other for POST-redirect-GET) to a local path. */
 void http_response_redirect(struct http_response *resp, unsigned int status,
 			    const char *location);

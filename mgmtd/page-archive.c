@@ -26,10 +26,8 @@
 #include "service-archive.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 /* "2026-11-23T17:45:21Z" -> "2026-11-23 17:45:21" (UTC) */
 static void
@@ -557,9 +555,7 @@ page_archive_volume_download(struct http_request *req,
 	struct svc_archive_prefs pr;
 	struct svc_result res;
 	const char *serial = http_request_param(req, "serial");
-	char path[4096], disp[128], buf[65536];
-	ssize_t n;
-	int fd;
+	char path[4096], name[SVC_NAME_MAX + 64], disp[SVC_NAME_MAX + 128];
 
 	if (!page_begin(&p, req, resp, PAGE_AUTH))
 		goto out;
@@ -570,30 +566,16 @@ page_archive_volume_download(struct http_request *req,
 		failed(&p, &res);
 		goto out;
 	}
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0) {
+	/* streamed from the file by http.c: no size limit, no copy */
+	if (http_response_file(resp, path, "application/zstd") < 0) {
 		page_error(&p, errno == ENOENT ? 404 : 503,
 			   errno == ENOENT ? "err.not_found" : "err.tempfail");
 		goto out;
 	}
-	str_clear(&resp->body);
-	while ((n = read(fd, buf, sizeof(buf))) > 0)
-		if (str_append_mem(&resp->body, buf, (size_t)n) < 0) {
-			n = -1;
-			break;
-		}
-	(void)close(fd);
-	if (n < 0) {
-		str_clear(&resp->body);
-		page_error(&p, 503, "err.tempfail");
-		goto out;
-	}
-	/* serial is [A-Z0-9] only (checked by the service) */
-	if (casier_snprintf(disp, sizeof(disp),
-			    "attachment; filename=\"%s.tar.zst\"", serial) >= 0)
+	svc_archive_volume_filename(name, sizeof(name), pr.domain, serial);
+	if (casier_snprintf(disp, sizeof(disp), "attachment; filename=\"%s\"",
+			    name) >= 0)
 		(void)http_response_header(resp, "Content-Disposition", disp);
-	resp->status = 200;
-	http_response_set_type(resp, "application/zstd");
 out:
 	page_end(&p);
 }

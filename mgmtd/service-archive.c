@@ -904,6 +904,33 @@ svc_archive_volume_download(const struct svc *svc,
 	    "archive.volume.download", path_r, pathsize, res);
 }
 
+void
+svc_archive_volume_filename(char *out, size_t outsize, const char *domain,
+			    const char *serial)
+{
+	const char *parts[] = {domain, "-", serial};
+	size_t n = 0;
+
+	if (outsize == 0)
+		return;
+	for (size_t i = 0; i < CASIER_ARRAY_LEN(parts); i++)
+		for (const char *s = parts[i]; *s != '\0' && n + 1 < outsize;
+		     s++) {
+			char c = *s;
+
+			if (i == 0 && c >= 'A' && c <= 'Z')
+				c = (char)(c - 'A' + 'a');
+			if (!((c >= 'a' && c <= 'z') ||
+			      (c >= 'A' && c <= 'Z') ||
+			      (c >= '0' && c <= '9') || c == '.' || c == '-'))
+				c = '_';
+			out[n++] = c;
+		}
+	out[n] = '\0';
+	if (casier_snprintf(out + n, outsize - n, "%s", ".tar.zst") < 0)
+		out[0] = '\0';
+}
+
 int
 svc_archive_volume_receive(const struct svc *svc, const struct svc_identity *id,
 			   const char *domain, const char *serial,

@@ -160,14 +160,25 @@ int svc_archive_volume_list(const struct svc *svc,
 			    struct svc_result *res);
 void svc_archive_volume_list_free(struct svc_archive_volume_list *l);
 /*
- * The file of a volume for download (marks it downloaded; audited):
- * path_r gets its absolute path.  SVC_NOT_FOUND when purged.
+ * The file of a volume for download: marks it downloaded (first time)
+ * and audits the start of the download, before any byte is sent (see
+ * docs/archive.md); path_r gets its absolute path.  SVC_NOT_FOUND when
+ * purged.
  */
 int svc_archive_volume_download(const struct svc *svc,
 				const struct svc_identity *id,
 				const char *domain, const char *serial,
 				char *path_r, size_t pathsize,
 				struct svc_result *res);
+/*
+ * The download file name "<domain>-<serial>.tar.zst" for
+ * Content-Disposition: the domain lower-cased, the serial as is, any
+ * byte outside [A-Za-z0-9.-] becomes '_' (the serial is [A-Z0-9],
+ * checked by svc_archive_volume_download), so it never needs quoting. Truncated
+ * to outsize (SVC_NAME_MAX + 64 always fits).
+ */
+void svc_archive_volume_filename(char *out, size_t outsize, const char *domain,
+				 const char *serial);
 /* Confirm receipt: the volume's messages are deleted (audited). */
 int svc_archive_volume_receive(const struct svc *svc,
 			       const struct svc_identity *id,
