@@ -20,11 +20,13 @@
 #include "casier.h"
 
 enum config_type {
-	CONFIG_STRING,	 /* char *, strdup'ed; default may be NULL */
-	CONFIG_INT,	 /* long long, within [min, max] */
-	CONFIG_BOOL,	 /* bool: yes/no/true/false/1/0/on/off */
-	CONFIG_SIZE,	 /* unsigned long long bytes: 10M, 4.7G (1024-based), 512k */
-	CONFIG_DURATION, /* long long seconds: 30s, 5m, 2h, 3d, plain = seconds */
+	CONFIG_STRING, /* char *, strdup'ed; default may be NULL */
+	CONFIG_INT,    /* long long, within [min, max] */
+	CONFIG_BOOL,   /* bool: yes/no/true/false/1/0/on/off */
+	CONFIG_SIZE,   /* unsigned long long bytes: 10M, 4.7G (1024-based), 512k
+			*/
+	CONFIG_DURATION, /* long long seconds: 30s, 5m, 2h, 3d, plain = seconds
+			  */
 	CONFIG_ENUM,	 /* int: index of the value in .choices */
 };
 
@@ -32,7 +34,7 @@ struct config_key {
 	const char *section;
 	const char *name;
 	enum config_type type;
-	size_t offset; /* offsetof(struct yours, field) */
+	size_t offset;		   /* offsetof(struct yours, field) */
 	const char *default_value; /* parsed like a file value; NULL = none */
 	long long min, max;	   /* INT/SIZE/DURATION bounds when min < max */
 	bool required;
@@ -53,8 +55,8 @@ const char *config_default_path(void);
  * Apply defaults, then parse path.  Returns 0 on success; on failure -1
  * and error_r holds "path:line: reason" (line 0 for file-level trouble).
  */
-int config_load(const char *path, const struct config_key *keys,
-		size_t nkeys, void *target, char *error_r, size_t errsize);
+int config_load(const char *path, const struct config_key *keys, size_t nkeys,
+		void *target, char *error_r, size_t errsize);
 /* Free the CONFIG_STRING fields of target. */
 void config_free(const struct config_key *keys, size_t nkeys, void *target);
 

@@ -29,13 +29,13 @@ int str_append_mem(struct str *s, const void *mem, size_t n);
 int str_append_char(struct str *s, char c);
 int str_appendf(struct str *s, const char *fmt, ...) CASIER_ATTR_PRINTF(2, 3);
 int str_vappendf(struct str *s, const char *fmt, va_list ap)
-	CASIER_ATTR_PRINTF(2, 0);
+    CASIER_ATTR_PRINTF(2, 0);
 /* Detach the buffer (caller frees it); the str is left empty. */
 char *str_steal(struct str *s);
 
 /* snprintf with the truncation check: -1 when it did not fit. */
 int casier_snprintf(char *buf, size_t size, const char *fmt, ...)
-	CASIER_ATTR_PRINTF(3, 4);
+    CASIER_ATTR_PRINTF(3, 4);
 
 /* ASCII case helpers (mail addresses are ASCII after IDNA). */
 void casier_ascii_lower(char *s);

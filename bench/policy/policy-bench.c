@@ -92,17 +92,18 @@ run(void *arg)
 			int len;
 			double t0, t1;
 			if (r < rcpts)
-				len = snprintf(req, sizeof(req),
-					       "request=smtpd_access_policy\n"
-					       "protocol_state=RCPT\n"
-					       "protocol_name=ESMTP\n"
-					       "client_address=192.0.2.10\n"
-					       "sasl_username=%s\n"
-					       "sender=%s@bench.example\n"
-					       "recipient=r%d@remote%d.example\n"
-					       "instance=b%d.%lld\n"
-					       "recipient_count=0\n\n",
-					       login, login, r, w->id, w->id, msg);
+				len = snprintf(
+				    req, sizeof(req),
+				    "request=smtpd_access_policy\n"
+				    "protocol_state=RCPT\n"
+				    "protocol_name=ESMTP\n"
+				    "client_address=192.0.2.10\n"
+				    "sasl_username=%s\n"
+				    "sender=%s@bench.example\n"
+				    "recipient=r%d@remote%d.example\n"
+				    "instance=b%d.%lld\n"
+				    "recipient_count=0\n\n",
+				    login, login, r, w->id, w->id, msg);
 			else
 				len = snprintf(req, sizeof(req),
 					       "request=smtpd_access_policy\n"
@@ -124,7 +125,8 @@ run(void *arg)
 			} else {
 				t0 = now_us();
 			}
-			if (ask(fd, req, (size_t)len, reply, sizeof(reply)) < 0) {
+			if (ask(fd, req, (size_t)len, reply, sizeof(reply)) <
+			    0) {
 				w->errors++;
 				close(fd);
 				return NULL;
@@ -157,8 +159,9 @@ main(int argc, char **argv)
 	long long total = 0, errors = 0, nall = 0;
 
 	if (argc != 6 && argc != 7) {
-		fprintf(stderr, "usage: policy-bench SOCKET SECONDS CONNECTIONS "
-				"LOGIN_FMT RCPTS [RATE]\n");
+		fprintf(stderr,
+			"usage: policy-bench SOCKET SECONDS CONNECTIONS "
+			"LOGIN_FMT RCPTS [RATE]\n");
 		return 2;
 	}
 	rate = argc == 7 ? atof(argv[6]) : 0;
@@ -185,14 +188,15 @@ main(int argc, char **argv)
 	for (int i = 0; i < n; i++) {
 		total += ws[i].done;
 		errors += ws[i].errors;
-		memcpy(all + nall, ws[i].lat, sizeof(double) * (size_t)ws[i].nlat);
+		memcpy(all + nall, ws[i].lat,
+		       sizeof(double) * (size_t)ws[i].nlat);
 		nall += ws[i].nlat;
 	}
 	qsort(all, (size_t)nall, sizeof(double), cmp);
 	printf("mode=%s connections=%d seconds=%.1f decisions=%lld "
 	       "errors=%lld\n",
-	       rate > 0 ? "open-loop" : "closed-loop", n, (t1 - t0) / 1e6, total,
-	       errors);
+	       rate > 0 ? "open-loop" : "closed-loop", n, (t1 - t0) / 1e6,
+	       total, errors);
 	printf("decisions_per_second=%.0f\n", total / ((t1 - t0) / 1e6));
 	if (nall > 0)
 		printf("latency_ms p50=%.2f p90=%.2f p99=%.2f max=%.2f\n",
