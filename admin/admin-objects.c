@@ -12,16 +12,13 @@
  */
 #include "address.h"
 #include "admin.h"
+#include "command.h"
 #include "log.h"
 #include "password.h"
 #include "str.h"
 
 #include <errno.h>
 #include <jansson.h>
-#include <signal.h>
-#include <spawn.h>
-#include <sys/wait.h>
-#include <time.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -33,10 +30,8 @@
 #define TOKEN_RANDOM_BYTES 32
 #define QUOTA_MB_MAX	   16777216LL /* 16 TiB, well inside bigint bytes */
 #define MAX_ACCOUNTS_MAX   10000000LL
-#define FLUSH_ARGS_MAX	   64
 #define FLUSH_TIMEOUT_MS   10000
 
-extern char **environ;
 
 /* ---- small helpers ---------------------------------------------------- */
 
@@ -774,65 +769,29 @@ account_flush_auth_cache(struct admin_ctx *ctx, const char *username)
 {
 	const char *cmd = ctx->cfg->auth_flush_command;
 	const char *params[] = {username};
-	char *argv[FLUSH_ARGS_MAX + 1], *copy, *save = NULL, *tok;
+	const char *forms[SPAWN_EXTRA_ARGS_MAX];
+	size_t nforms = 0;
 	PGresult *res = NULL;
 	struct db_error err;
-	size_t argc = 0;
-	int status, spawn_err;
-	pid_t pid;
+	char error[256];
 
 	if (cmd == NULL || cmd[0] == '\0')
 		return;
-	copy = strdup(cmd);
-	if (copy == NULL)
-		return;
-	for (tok = strtok_r(copy, " \t", &save);
-	     tok != NULL && argc < FLUSH_ARGS_MAX / 2;
-	     tok = strtok_r(NULL, " \t", &save))
-		argv[argc++] = tok;
-	if (argc == 0) {
-		free(copy);
-		return;
-	}
 	if (db_exec_params(ctx->conn,
 			   "SELECT login FROM dovecot_login_forms($1)", 1,
 			   params, &res, &err) == CASIER_FOUND) {
-		for (int i = 0; i < PQntuples(res) && argc < FLUSH_ARGS_MAX;
+		for (int i = 0;
+		     i < PQntuples(res) && nforms < CASIER_ARRAY_LEN(forms);
 		     i++)
-			argv[argc++] = PQgetvalue(res, i, 0);
+			forms[nforms++] = PQgetvalue(res, i, 0);
 	} else {
-		argv[argc++] = (char *)username;
+		forms[nforms++] = username;
 	}
-	argv[argc] = NULL;
-	spawn_err = posix_spawn(&pid, argv[0], NULL, NULL, argv, environ);
-	if (spawn_err != 0) {
-		admin_err("warning: cannot run %s: %s", argv[0],
-			  strerror(spawn_err));
-		goto out;
-	}
-	for (int waited = 0;; waited += 10) {
-		pid_t w = waitpid(pid, &status, WNOHANG);
-		struct timespec ts = {0, 10 * 1000 * 1000};
-
-		if (w == pid) {
-			if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
-				admin_err("warning: auth cache flush for %s "
-					  "failed (status %d)",
-					  username, status);
-			break;
-		}
-		if ((w < 0 && errno != EINTR) || waited >= FLUSH_TIMEOUT_MS) {
-			admin_err("warning: auth cache flush for %s timed out",
-				  username);
-			(void)kill(pid, SIGKILL);
-			(void)waitpid(pid, &status, 0);
-			break;
-		}
-		(void)nanosleep(&ts, NULL);
-	}
-out:
+	if (casier_run_command(cmd, forms, nforms, FLUSH_TIMEOUT_MS, error,
+			       sizeof(error)) < 0)
+		admin_err("warning: auth cache flush for %s failed: %s",
+			  username, error);
 	PQclear(res);
-	free(copy);
 }
 
 /* Lock the account row; fill its domain id, name, local part. */

@@ -13,20 +13,16 @@
 #include "service-sql.h"
 
 #include "address.h"
+#include "command.h"
 #include "log.h"
 #include "password.h"
 #include "str.h"
 
 #include <errno.h>
-#include <signal.h>
-#include <spawn.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
-extern char **environ;
 
 #define ACCOUNT_AUDIT_JSON(alias)                                              \
 	"(SELECT (to_jsonb(x) - 'password_hash' - 'updated_at' - "             \
@@ -75,57 +71,18 @@ svc_account_list_free(struct svc_account_list *l)
 void
 svc_auth_flush(const struct svc *svc, const struct svc_targets *logins)
 {
-	char *argv[80], *copy, *save = NULL, *tok;
-	size_t argc = 0;
-	pid_t pid;
-	int status, err;
+	char err[256];
 
 	if (svc->auth_flush_command == NULL ||
 	    svc->auth_flush_command[0] == '\0')
 		return;
 	if (logins != NULL && logins->n == 0)
 		return;
-	copy = strdup(svc->auth_flush_command);
-	if (copy == NULL)
-		return;
-	for (tok = strtok_r(copy, " \t", &save); tok != NULL && argc < 16;
-	     tok = strtok_r(NULL, " \t", &save))
-		argv[argc++] = tok;
-	if (argc == 0) {
-		free(copy);
-		return;
-	}
-	for (size_t i = 0; logins != NULL && i < logins->n && argc < 79; i++)
-		argv[argc++] = logins->items[i];
-	argv[argc] = NULL;
-	err = posix_spawn(&pid, argv[0], NULL, NULL, argv, environ);
-	if (err != 0) {
-		log_error("web: cannot run %s: %s", argv[0], strerror(err));
-		free(copy);
-		return;
-	}
-	for (int i = 0; i < 500; i++) {
-		pid_t w = waitpid(pid, &status, WNOHANG);
-
-		if (w == pid) {
-			if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
-				log_error("web: auth cache flush failed "
-					  "(status %d)",
-					  status);
-			free(copy);
-			return;
-		}
-		if (w < 0 && errno != EINTR)
-			break;
-		{
-			struct timespec ts = {0, 10 * 1000 * 1000};
-			nanosleep(&ts, NULL);
-		}
-	}
-	log_error("web: auth cache flush timed out");
-	(void)kill(pid, SIGKILL);
-	(void)waitpid(pid, &status, 0);
-	free(copy);
+	if (casier_run_command(
+		svc->auth_flush_command,
+		logins != NULL ? (const char *const *)logins->items : NULL,
+		logins != NULL ? logins->n : 0, 5000, err, sizeof(err)) < 0)
+		log_error("web: auth cache flush failed: %s", err);
 }
 
 int
