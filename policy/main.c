@@ -10,6 +10,7 @@
  * down is not fatal: every request then gets a temporary refusal.
  */
 #include "casier-config.h"
+#include "command.h"
 #include "db.h"
 #include "log.h"
 #include "policy-notify.h"
@@ -44,6 +45,7 @@ struct policyd_config {
 	char *spf_record;
 	bool debug;
 	char *srs_domain;
+	char *auth_flush_command;
 };
 
 #define K(n, t, field, def, lo, hi, req)                                       \
@@ -91,11 +93,20 @@ static const struct config_key policyd_keys[] = {
      .offset = offsetof(struct policyd_config, conninfo),
      .required = true,
      .shared = true},
+    /* Flushes Dovecot's auth cache, so that the passdb's refusal of
+     * service=smtp for a blocked account holds at the next AUTH. */
+    {.section = "web",
+     .name = "auth_flush_command",
+     .type = CONFIG_STRING,
+     .offset = offsetof(struct policyd_config, auth_flush_command),
+     .shared = true},
 };
 
 static volatile sig_atomic_t stop_requested;
 /* Set once before the server threads start; read by policyd_on_block. */
 static struct policy_notifier *notifier;
+static const char *auth_flush_command;
+static struct db_pool *flush_pool;
 
 static void
 on_signal(int sig)
@@ -104,11 +115,46 @@ on_signal(int sig)
 	stop_requested = 1;
 }
 
+/*
+ * After the message that blocked an account: wake the notifier, and flush
+ * every login form of the account from Dovecot's auth cache so that its
+ * next SMTP AUTH reaches the passdb, which refuses a blocked account
+ * (sql/032).  Runs in the connection's thread; blocks are rare.
+ */
 static void
-policyd_on_block(void)
+policyd_on_block(const char *username)
 {
+	const char *params[1] = {username};
+	const char *forms[SPAWN_EXTRA_ARGS_MAX];
+	size_t nforms = 0;
+	struct db_conn *conn;
+	struct db_error err;
+	PGresult *res = NULL;
+	char error[256];
+
 	if (notifier != NULL)
 		policy_notifier_wake(notifier);
+	if (auth_flush_command == NULL || auth_flush_command[0] == '\0' ||
+	    username == NULL || username[0] == '\0')
+		return;
+	conn = db_pool_get(flush_pool, &err);
+	if (conn != NULL &&
+	    db_exec_params(conn, "SELECT login FROM dovecot_login_forms($1)", 1,
+			   params, &res, &err) == CASIER_FOUND) {
+		for (int i = 0;
+		     i < PQntuples(res) && nforms < CASIER_ARRAY_LEN(forms);
+		     i++)
+			forms[nforms++] = PQgetvalue(res, i, 0);
+	}
+	if (nforms == 0)
+		forms[nforms++] = username;
+	if (casier_run_command(auth_flush_command, forms, nforms, 5000, error,
+			       sizeof(error)) < 0)
+		log_warning("auth cache flush after the block of %s failed: %s",
+			    username, error);
+	if (res != NULL)
+		PQclear(res);
+	db_pool_put(flush_pool, &conn);
 }
 
 static void
@@ -216,6 +262,8 @@ main(int argc, char **argv)
 		return 1;
 	}
 	policy_store_pg_init(&store, pool);
+	flush_pool = pool;
+	auth_flush_command = cfg.auth_flush_command;
 	settings.default_limit_per_hour = cfg.default_limit_per_hour;
 	settings.block_seconds = cfg.block_duration;
 	settings.relay_default_limit_per_hour =

@@ -131,7 +131,8 @@ policy_conn_answer(struct policy_conn *c)
 			    action);
 	policy_log_decision(c, out, action);
 	if (out == POLICY_OUT_BLOCK && c->cfg->on_block != NULL)
-		c->cfg->on_block();
+		c->cfg->on_block(
+		    policy_request_get(&c->parser.req, "sasl_username"));
 	/* action is at most POLICY_ACTION_MAX - 1 bytes plus its NUL; the
 	 * two extra bytes hold the "\n\n" that ends the reply. */
 	len = strlen(action);

@@ -15,7 +15,9 @@ struct policy_server_config {
 	long long idle_timeout;	   /* seconds between requests */
 	const struct policy_settings *settings;
 	const struct policy_store *store;
-	void (*on_block)(void); /* called after a BLOCK outcome, may be NULL */
+	/* called after a BLOCK outcome with the request's sasl_username (may
+	 * be NULL); the hook may be NULL */
+	void (*on_block)(const char *sasl_username);
 };
 
 /*
