@@ -32,7 +32,6 @@
 #define MAX_ACCOUNTS_MAX   10000000LL
 #define FLUSH_TIMEOUT_MS   10000
 
-
 /* ---- small helpers ---------------------------------------------------- */
 
 /* A non-negative decimal integer within [0, max]; -1 otherwise. */
